@@ -1,0 +1,193 @@
+import type {
+  ApiKey,
+  App,
+  Device,
+  DeviceCredentials,
+  DeviceState,
+  JsonObject,
+  StateReason,
+  User,
+} from "../domain/model.js";
+
+/**
+ * The relational store: apps, API keys, users, devices, credentials and the audit
+ * trail. Implemented once with Kysely (adapters/postgres) over either a Postgres pool
+ * or the embedded PGlite. Adapters translate driver errors into AppError:
+ * unreachable → DEPENDENCY_UNAVAILABLE, serialization failure or deadlock → CONFLICT.
+ */
+export interface Store {
+  /** Repositories outside any transaction: each call commits on its own. */
+  readonly repos: Repositories;
+  /**
+   * Runs `work` in one transaction and commits when it resolves, rolls back when it
+   * throws. Inside `work`, use only the `tx` repositories (the embedded database has a
+   * single connection: a query outside `tx` would wait forever).
+   */
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T>;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface Repositories {
+  readonly apps: AppRepository;
+  readonly apiKeys: ApiKeyRepository;
+  readonly users: UserRepository;
+  readonly devices: DeviceRepository;
+  readonly credentials: CredentialRepository;
+  readonly audit: AuditLog;
+}
+
+/** A keyset page: items in id order, after the `after` id when one is given. */
+export interface PageQuery {
+  readonly limit: number;
+  readonly afterId: string | null;
+}
+
+export interface AppRepository {
+  insert(app: App): Promise<void>;
+  /** The app, or null when there is none with that id. */
+  findById(id: string): Promise<App | null>;
+  /** Apps in ascending id order. */
+  list(page: PageQuery): Promise<App[]>;
+  /**
+   * Applies the changes that are set; a new `sdkConfig` also bumps `configVersion` by
+   * one. Returns the updated app, or null when there is none with that id.
+   */
+  update(
+    id: string,
+    changes: {
+      readonly displayName?: string;
+      readonly sdkConfig?: JsonObject;
+      readonly authCodeTtlSeconds?: number;
+    },
+  ): Promise<App | null>;
+}
+
+export interface ApiKeyRepository {
+  insert(key: ApiKey): Promise<void>;
+  /** The key, or null when there is none with that id. */
+  findById(id: string): Promise<ApiKey | null>;
+  /** The app's keys, newest first (descending id order), after `afterId` if given. */
+  listByApp(appId: string, page: PageQuery): Promise<ApiKey[]>;
+  /**
+   * How many of the app's keys are usable at `now` (not revoked, not expired) and not
+   * rotated out (replacedByKeyId null).
+   */
+  countActive(appId: string, now: Date): Promise<number>;
+  /**
+   * Serializes key creation for one app (Postgres: locks the app row until the
+   * transaction ends). Returns false when the app does not exist.
+   */
+  lockApp(appId: string): Promise<boolean>;
+  /** Sets revokedAt = at unless already revoked. Returns the key, or null if unknown. */
+  revoke(id: string, at: Date): Promise<ApiKey | null>;
+  /**
+   * Marks a key as rotated: replacedByKeyId and an expiry moved to `expiresAt`
+   * (never later than the current one). Returns the key, or null if unknown.
+   */
+  markRotated(id: string, replacedByKeyId: string, expiresAt: Date): Promise<ApiKey | null>;
+  /** Records a use, only when the stored lastUsedAt is older than `notAfter`. */
+  touchLastUsed(id: string, at: Date, notAfter: Date): Promise<void>;
+}
+
+export interface UserRepository {
+  /**
+   * Returns the user linked to (appId, externalUserId), creating it from `candidate`
+   * when there is none; `created` says which. Either way the user's row stays locked
+   * until the transaction ends, so that concurrent restorations of one user run one
+   * after the other. Of concurrent calls for a new external id exactly one creates.
+   */
+  findOrCreateForUpdate(candidate: User): Promise<{ user: User; created: boolean }>;
+  /** Locks and returns the user, or null when the app has no user with that id. */
+  findByIdForUpdate(appId: string, id: string): Promise<User | null>;
+  /** The user, or null when the app has no user with that id. */
+  findById(appId: string, id: string): Promise<User | null>;
+  /** The user, or null when the app has no user with that external id. */
+  findByExternalId(appId: string, externalUserId: string): Promise<User | null>;
+  /** The app's users in ascending id order. */
+  list(appId: string, page: PageQuery): Promise<User[]>;
+  /** Sets the flag. Returns the updated user, or null when unknown. */
+  setDisabled(appId: string, id: string, disabled: boolean): Promise<User | null>;
+  /**
+   * Deletes the user and every row that names them (devices, credentials, retired
+   * tokens, audit events). Returns false when there was no such user.
+   */
+  delete(appId: string, id: string): Promise<boolean>;
+}
+
+export interface DeviceRepository {
+  insert(device: Device): Promise<void>;
+  /** The device, or null when there is none with that id. */
+  findById(id: string): Promise<Device | null>;
+  /** Locks and returns the device, or null. */
+  findByIdForUpdate(id: string): Promise<Device | null>;
+  /** The device a code registered (for the retry of rule 1), or null. */
+  findByRegistrationCode(codeHash: string): Promise<Device | null>;
+  /** Every device of the user, newest first (descending createdAt, then id). */
+  listByUser(userId: string): Promise<Device[]>;
+  /** The user's ACTIVE and INACTIVE devices. Call with the user's row locked. */
+  listLiveByUser(userId: string): Promise<Device[]>;
+  /** Moves the devices to `state`/`reason` as of `at`; returns how many moved. */
+  setState(ids: readonly string[], state: DeviceState, reason: StateReason, at: Date): Promise<number>;
+  /** Records a sighting, only when the stored lastSeenAt is older than `notAfter`. */
+  touchLastSeen(id: string, at: Date, notAfter: Date): Promise<void>;
+}
+
+/** The credentials of a device joined with the device itself, as tokens resolve. */
+export interface CredentialLookup {
+  readonly credentials: DeviceCredentials;
+  readonly device: Device;
+}
+
+export interface CredentialRepository {
+  /** Replaces the device's credentials (one set per device). */
+  put(credentials: DeviceCredentials): Promise<void>;
+  /** The credentials whose access token hashes to `hash`, with their device; or null. */
+  findByAccessTokenHash(hash: string): Promise<CredentialLookup | null>;
+  /**
+   * Swaps the credentials whose refresh token hashes to `oldRefreshHash` for `next`,
+   * atomically (of concurrent calls with one token exactly one succeeds), and
+   * remembers the old refresh hash as retired. Returns the device, or null when no
+   * current credentials carry that refresh token.
+   */
+  rotate(oldRefreshHash: string, next: DeviceCredentials): Promise<Device | null>;
+  /** The device whose already-rotated refresh token hashes to `hash`, or null. */
+  findDeviceByRetiredRefreshHash(hash: string): Promise<Device | null>;
+  /** Removes the device's credentials (their tokens stop resolving). */
+  revoke(deviceId: string): Promise<void>;
+}
+
+export type AuditEventKind =
+  | "app.created"
+  | "app.updated"
+  | "api_key.created"
+  | "api_key.revoked"
+  | "api_key.rotated"
+  | "user.created"
+  | "user.restored"
+  | "user.disabled"
+  | "user.enabled"
+  | "user.deleted"
+  | "device.state_changed"
+  | "device.credentials_refreshed";
+
+export interface AuditEvent {
+  readonly appId: string;
+  readonly userId: string | null;
+  readonly deviceId: string | null;
+  readonly kind: AuditEventKind;
+  /** For device.state_changed: the new state and its reason. */
+  readonly state: DeviceState | null;
+  readonly reason: StateReason | null;
+  /** Non-secret facts, e.g. `{ "devices_removed": 2 }`. */
+  readonly details: JsonObject;
+  readonly occurredAt: Date;
+}
+
+/** An append-only trail of link and device events. */
+export interface AuditLog {
+  append(events: readonly AuditEvent[]): Promise<void>;
+  /** Events naming the device (or, with null, every event of the user), oldest first. */
+  listByUser(appId: string, userId: string): Promise<AuditEvent[]>;
+}
