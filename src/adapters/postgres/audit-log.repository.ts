@@ -1,0 +1,28 @@
+import type { Kysely } from "kysely";
+import { isId } from "../../domain/ids.js";
+import type { AuditLog } from "../../ports/store.js";
+import { auditEventFromRow, auditEventToRow } from "./row-mappers.js";
+import type { Database } from "./schema.js";
+
+export function createAuditLog(db: Kysely<Database>): AuditLog {
+  return {
+    async append(events) {
+      if (events.length === 0) return;
+      await db.insertInto("audit_events").values(events.map(auditEventToRow)).execute();
+    },
+
+    async listByUser(appId, userId) {
+      if (!isId(appId) || !isId(userId)) return [];
+      // The identity id breaks ties between events of one instant in append order.
+      const rows = await db
+        .selectFrom("audit_events")
+        .selectAll()
+        .where("app_id", "=", appId)
+        .where("user_id", "=", userId)
+        .orderBy("occurred_at", "asc")
+        .orderBy("id", "asc")
+        .execute();
+      return rows.map(auditEventFromRow);
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import type { Kysely } from "kysely";
+import { isId } from "../../domain/ids.js";
+import type { CredentialRepository } from "../../ports/store.js";
+import { inTransaction } from "./in-transaction.js";
+import { credentialsFromRow, credentialsToRow, deviceFromRow } from "./row-mappers.js";
+import type { Database } from "./schema.js";
+
+export function createCredentialRepository(db: Kysely<Database>): CredentialRepository {
+  return {
+    async put(credentials) {
+      const row = credentialsToRow(credentials);
+      await db
+        .insertInto("device_credentials")
+        .values(row)
+        .onConflict((oc) =>
+          oc.column("device_id").doUpdateSet({
+            access_token_hash: row.access_token_hash,
+            access_token_expires_at: row.access_token_expires_at,
+            refresh_token_hash: row.refresh_token_hash,
+            issued_at: row.issued_at,
+          }),
+        )
+        .execute();
+    },
+
+    async findByAccessTokenHash(hash) {
+      // The two tables share no column name, so both can be selected whole.
+      const row = await db
+        .selectFrom("device_credentials")
+        .innerJoin("devices", "devices.id", "device_credentials.device_id")
+        .selectAll("devices")
+        .selectAll("device_credentials")
+        .where("device_credentials.access_token_hash", "=", hash)
+        .executeTakeFirst();
+      return row ? { credentials: credentialsFromRow(row), device: deviceFromRow(row) } : null;
+    },
+
+    async rotate(oldRefreshHash, next) {
+      return inTransaction(db, async (trx) => {
+        // The WHERE on the old hash is the whole race: concurrent callers queue on the
+        // row lock, and once the winner commits the losers re-check the WHERE against
+        // the new hash and update nothing. The device is the row's, not `next`'s.
+        const swapped = await trx
+          .updateTable("device_credentials")
+          .set({
+            access_token_hash: next.accessTokenHash,
+            access_token_expires_at: next.accessTokenExpiresAt,
+            refresh_token_hash: next.refreshTokenHash,
+            issued_at: next.issuedAt,
+          })
+          .where("refresh_token_hash", "=", oldRefreshHash)
+          .returning("device_id")
+          .executeTakeFirst();
+        if (!swapped) return null;
+        await trx
+          .insertInto("retired_refresh_tokens")
+          .values({
+            refresh_token_hash: oldRefreshHash,
+            device_id: swapped.device_id,
+            retired_at: next.issuedAt,
+          })
+          .execute();
+        const device = await trx
+          .selectFrom("devices")
+          .selectAll()
+          .where("id", "=", swapped.device_id)
+          .executeTakeFirstOrThrow();
+        return deviceFromRow(device);
+      });
+    },
+
+    async findDeviceByRetiredRefreshHash(hash) {
+      const row = await db
+        .selectFrom("retired_refresh_tokens")
+        .innerJoin("devices", "devices.id", "retired_refresh_tokens.device_id")
+        .selectAll("devices")
+        .where("retired_refresh_tokens.refresh_token_hash", "=", hash)
+        .executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async revoke(deviceId) {
+      if (!isId(deviceId)) return;
+      // Retired tokens stay: a stolen old refresh token must still be recognised.
+      await db.deleteFrom("device_credentials").where("device_id", "=", deviceId).execute();
+    },
+  };
+}

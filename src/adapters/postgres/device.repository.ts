@@ -1,0 +1,81 @@
+import type { Kysely } from "kysely";
+import { isId } from "../../domain/ids.js";
+import type { DeviceRepository } from "../../ports/store.js";
+import { deviceFromRow, deviceToRow } from "./row-mappers.js";
+import type { Database } from "./schema.js";
+
+export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
+  const newestFirst = (userId: string) =>
+    db
+      .selectFrom("devices")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .orderBy("created_at", "desc")
+      .orderBy("id", "desc");
+
+  return {
+    async insert(device) {
+      // A second live device of the same state violates a partial unique index:
+      // pg-errors turns that into CONFLICT.
+      await db.insertInto("devices").values(deviceToRow(device)).execute();
+    },
+
+    async findById(id) {
+      if (!isId(id)) return null;
+      const row = await db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async findByIdForUpdate(id) {
+      if (!isId(id)) return null;
+      const row = await db
+        .selectFrom("devices")
+        .selectAll()
+        .where("id", "=", id)
+        .forUpdate()
+        .executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async findByRegistrationCode(codeHash) {
+      const row = await db
+        .selectFrom("devices")
+        .selectAll()
+        .where("registration_code_hash", "=", codeHash)
+        .executeTakeFirst();
+      return row ? deviceFromRow(row) : null;
+    },
+
+    async listByUser(userId) {
+      if (!isId(userId)) return [];
+      return (await newestFirst(userId).execute()).map(deviceFromRow);
+    },
+
+    async listLiveByUser(userId) {
+      if (!isId(userId)) return [];
+      const rows = await newestFirst(userId).where("state", "in", ["ACTIVE", "INACTIVE"]).execute();
+      return rows.map(deviceFromRow);
+    },
+
+    async setState(ids, state, reason, at) {
+      const valid = ids.filter(isId);
+      if (valid.length === 0) return 0;
+      const result = await db
+        .updateTable("devices")
+        .set({ state, state_reason: reason, state_changed_at: at })
+        .where("id", "in", valid)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
+    async touchLastSeen(id, at, notAfter) {
+      if (!isId(id)) return;
+      await db
+        .updateTable("devices")
+        .set({ last_seen_at: at })
+        .where("id", "=", id)
+        .where((eb) => eb.or([eb("last_seen_at", "is", null), eb("last_seen_at", "<", notAfter)]))
+        .execute();
+    },
+  };
+}

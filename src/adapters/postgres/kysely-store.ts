@@ -1,0 +1,42 @@
+import { sql, type Kysely } from "kysely";
+import type { Repositories, Store } from "../../ports/store.js";
+import { migrateToLatest } from "./migrate.js";
+import { translatingErrors } from "./pg-errors.js";
+import { createRepositories } from "./repositories.js";
+import type { Database } from "./schema.js";
+
+/**
+ * The Store over Kysely, whichever dialect drives it (a pg pool or PGlite; see
+ * postgres-store.ts and pglite-store.ts).
+ */
+export class KyselyStore implements Store {
+  readonly repos: Repositories;
+  #closed = false;
+
+  /** Takes ownership of `db`: close() destroys it. */
+  constructor(readonly db: Kysely<Database>) {
+    this.repos = createRepositories(db);
+  }
+
+  transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {
+    // Translation also covers BEGIN and COMMIT, where a serialization failure or a
+    // lost connection can surface; `work`'s own AppErrors pass through unchanged.
+    return translatingErrors(() => this.db.transaction().execute((trx) => work(createRepositories(trx))));
+  }
+
+  async ping(): Promise<void> {
+    await translatingErrors(() => sql`select 1`.execute(this.db));
+  }
+
+  /** Applies pending migrations; see migrate.ts. */
+  async migrateToLatest(): Promise<void> {
+    await migrateToLatest(this.db);
+  }
+
+  /** Ends the pool (or PGlite) so the process can exit. Safe to call twice. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.db.destroy();
+  }
+}

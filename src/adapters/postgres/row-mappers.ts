@@ -1,0 +1,195 @@
+import type {
+  ApiKey,
+  ApiKeyScope,
+  App,
+  Device,
+  DeviceCredentials,
+  DeviceState,
+  DeviceType,
+  Platform,
+  StateReason,
+  User,
+} from "../../domain/model.js";
+import type { AuditEvent, AuditEventKind } from "../../ports/store.js";
+import type {
+  ApiKeyRow,
+  AppRow,
+  AuditEventRow,
+  DeviceCredentialsRow,
+  DeviceRow,
+  NewApiKeyRow,
+  NewAppRow,
+  NewAuditEventRow,
+  NewDeviceCredentialsRow,
+  NewDeviceRow,
+  NewUserRow,
+  UserRow,
+} from "./schema.js";
+
+// Rows → domain values and back, one pair per table. The enum columns hold the domain
+// strings and the CHECK constraints keep them to the known values, so the casts below
+// only narrow what the database already guarantees.
+
+/** int8 arrives as a string (pg) or a number/bigint (PGlite). */
+export function toNumber(value: string | number | bigint): number {
+  return Number(value);
+}
+
+export function appFromRow(row: AppRow): App {
+  return {
+    id: row.id,
+    displayName: row.display_name,
+    sdkConfig: row.sdk_config,
+    configVersion: toNumber(row.config_version),
+    authCodeTtlSeconds: row.auth_code_ttl_seconds,
+    createdAt: row.created_at,
+  };
+}
+
+export function appToRow(app: App): NewAppRow {
+  return {
+    id: app.id,
+    display_name: app.displayName,
+    sdk_config: JSON.stringify(app.sdkConfig),
+    config_version: app.configVersion,
+    auth_code_ttl_seconds: app.authCodeTtlSeconds,
+    created_at: app.createdAt,
+    updated_at: app.createdAt,
+  };
+}
+
+export function apiKeyFromRow(row: ApiKeyRow): ApiKey {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    name: row.name,
+    scopes: row.scopes as ApiKeyScope[],
+    secretHash: row.secret_hash,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    replacedByKeyId: row.replaced_by_key_id,
+  };
+}
+
+export function apiKeyToRow(key: ApiKey): NewApiKeyRow {
+  return {
+    id: key.id,
+    app_id: key.appId,
+    name: key.name,
+    scopes: [...key.scopes],
+    secret_hash: key.secretHash,
+    created_at: key.createdAt,
+    expires_at: key.expiresAt,
+    revoked_at: key.revokedAt,
+    last_used_at: key.lastUsedAt,
+    replaced_by_key_id: key.replacedByKeyId,
+  };
+}
+
+export function userFromRow(row: UserRow): User {
+  return {
+    id: row.id,
+    appId: row.app_id,
+    externalUserId: row.external_user_id,
+    disabled: row.disabled,
+    createdAt: row.created_at,
+  };
+}
+
+export function userToRow(user: User): NewUserRow {
+  return {
+    id: user.id,
+    app_id: user.appId,
+    external_user_id: user.externalUserId,
+    disabled: user.disabled,
+    created_at: user.createdAt,
+  };
+}
+
+export function deviceFromRow(row: DeviceRow): Device {
+  return {
+    id: row.id,
+    userId: row.user_id,
+    appId: row.app_id,
+    platform: row.platform as Platform,
+    deviceType: row.device_type as DeviceType,
+    state: row.state as DeviceState,
+    stateReason: row.state_reason as StateReason,
+    model: row.model,
+    osVersion: row.os_version,
+    appVersion: row.app_version,
+    sdkVersion: row.sdk_version,
+    registrationCodeHash: row.registration_code_hash,
+    createdAt: row.created_at,
+    stateChangedAt: row.state_changed_at,
+    lastSeenAt: row.last_seen_at,
+  };
+}
+
+export function deviceToRow(device: Device): NewDeviceRow {
+  return {
+    id: device.id,
+    user_id: device.userId,
+    app_id: device.appId,
+    platform: device.platform,
+    device_type: device.deviceType,
+    state: device.state,
+    state_reason: device.stateReason,
+    model: device.model,
+    os_version: device.osVersion,
+    app_version: device.appVersion,
+    sdk_version: device.sdkVersion,
+    registration_code_hash: device.registrationCodeHash,
+    created_at: device.createdAt,
+    state_changed_at: device.stateChangedAt,
+    last_seen_at: device.lastSeenAt,
+  };
+}
+
+export function credentialsFromRow(row: DeviceCredentialsRow): DeviceCredentials {
+  return {
+    deviceId: row.device_id,
+    accessTokenHash: row.access_token_hash,
+    accessTokenExpiresAt: row.access_token_expires_at,
+    refreshTokenHash: row.refresh_token_hash,
+    issuedAt: row.issued_at,
+  };
+}
+
+export function credentialsToRow(credentials: DeviceCredentials): NewDeviceCredentialsRow {
+  return {
+    device_id: credentials.deviceId,
+    access_token_hash: credentials.accessTokenHash,
+    access_token_expires_at: credentials.accessTokenExpiresAt,
+    refresh_token_hash: credentials.refreshTokenHash,
+    issued_at: credentials.issuedAt,
+  };
+}
+
+export function auditEventFromRow(row: AuditEventRow): AuditEvent {
+  return {
+    appId: row.app_id,
+    userId: row.user_id,
+    deviceId: row.device_id,
+    kind: row.kind as AuditEventKind,
+    state: row.state as DeviceState | null,
+    reason: row.reason as StateReason | null,
+    details: row.details,
+    occurredAt: row.occurred_at,
+  };
+}
+
+export function auditEventToRow(event: AuditEvent): NewAuditEventRow {
+  return {
+    app_id: event.appId,
+    user_id: event.userId,
+    device_id: event.deviceId,
+    kind: event.kind,
+    state: event.state,
+    reason: event.reason,
+    details: JSON.stringify(event.details),
+    occurred_at: event.occurredAt,
+  };
+}
