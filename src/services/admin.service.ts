@@ -1,0 +1,285 @@
+import { formatApiKey } from "../domain/api-key-format.js";
+import { AppError } from "../domain/errors.js";
+import { newId } from "../domain/ids.js";
+import {
+  API_KEY_DEFAULT_TTL_MS,
+  API_KEY_ROTATION_GRACE,
+  AUTH_CODE_TTL,
+  MAX_ACTIVE_API_KEYS_PER_APP,
+} from "../domain/limits.js";
+import type { ApiKey, ApiKeyScope, App, JsonObject } from "../domain/model.js";
+import { generateSecret, hashSecret } from "../domain/secrets.js";
+import { LIMITS, Violations } from "../domain/validation.js";
+import type { Repositories } from "../ports/store.js";
+import { checkAuthCodeTtl, checkDisplayName, checkSdkConfig } from "./admin-input.js";
+import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
+import type { UserWithDevices } from "./link.service.js";
+import { paginate, type Page } from "./paginate.js";
+import { announce, type ServiceDeps } from "./service-deps.js";
+
+export interface IssuedApiKey {
+  /** `<key id>.<secret>`: returned once, never stored. */
+  readonly plaintext: string;
+  readonly key: ApiKey;
+}
+
+/** Operators' use cases: apps, their keys, and disabling users. */
+export class AdminService {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async createApp(input: {
+    displayName: string;
+    sdkConfig: JsonObject | null;
+    authCodeTtlSeconds: number | null;
+  }): Promise<App> {
+    const v = new Violations();
+    checkDisplayName(v, input.displayName);
+    checkSdkConfig(v, input.sdkConfig);
+    checkAuthCodeTtl(v, input.authCodeTtlSeconds);
+    v.throwIfAny();
+    const now = this.deps.clock.now();
+    const app: App = {
+      id: newId(now),
+      displayName: input.displayName,
+      sdkConfig: input.sdkConfig ?? {},
+      configVersion: 1,
+      authCodeTtlSeconds: input.authCodeTtlSeconds ?? AUTH_CODE_TTL.defaultSeconds,
+      createdAt: now,
+    };
+    await this.deps.store.transaction(async (tx) => {
+      await tx.apps.insert(app);
+      await tx.audit.append([appAudit(app.id, "app.created", now)]);
+    });
+    return app;
+  }
+
+  async getApp(appId: string): Promise<App> {
+    new Violations().id("app_id", appId).throwIfAny();
+    return this.requireApp(this.deps.store.repos, appId);
+  }
+
+  async listApps(request: { pageSize: number; pageToken: string }): Promise<Page<App>> {
+    return paginate(request, (page) => this.deps.store.repos.apps.list(page));
+  }
+
+  async updateApp(input: {
+    appId: string;
+    displayName: string | undefined;
+    sdkConfig: JsonObject | undefined;
+    authCodeTtlSeconds: number | undefined;
+  }): Promise<App> {
+    const v = new Violations().id("app_id", input.appId);
+    if (input.displayName !== undefined) checkDisplayName(v, input.displayName);
+    checkSdkConfig(v, input.sdkConfig);
+    checkAuthCodeTtl(v, input.authCodeTtlSeconds);
+    v.throwIfAny();
+    const now = this.deps.clock.now();
+    const app = await this.deps.store.transaction(async (tx) => {
+      const updated = await tx.apps.update(input.appId, {
+        ...(input.displayName !== undefined && { displayName: input.displayName }),
+        ...(input.sdkConfig !== undefined && { sdkConfig: input.sdkConfig }),
+        ...(input.authCodeTtlSeconds !== undefined && { authCodeTtlSeconds: input.authCodeTtlSeconds }),
+      });
+      if (updated === null) throw new AppError("APP_NOT_FOUND", "no such app");
+      await tx.audit.append([
+        appAudit(updated.id, "app.updated", now, { config_version: updated.configVersion }),
+      ]);
+      return updated;
+    });
+    if (input.sdkConfig !== undefined) {
+      await announce(this.deps, [
+        { kind: "app_config", appId: app.id, configVersion: app.configVersion, changedAt: now },
+      ]);
+    }
+    return app;
+  }
+
+  /** Rule 11: the secret is shown once; at most 10 usable keys per app. */
+  async createApiKey(input: {
+    appId: string;
+    name: string;
+    scopes: readonly (ApiKeyScope | null)[];
+    expiresAt: Date | null;
+  }): Promise<IssuedApiKey> {
+    const now = this.deps.clock.now();
+    const v = new Violations()
+      .id("app_id", input.appId)
+      .text("name", input.name, LIMITS.name, { required: true });
+    checkScopes(v, input.scopes);
+    if (input.expiresAt !== null && input.expiresAt.getTime() <= now.getTime()) {
+      v.add("expires_at", "must be in the future");
+    }
+    v.throwIfAny();
+    return this.deps.store.transaction(async (tx) => {
+      await this.lockAppWithRoom(tx, input.appId, now);
+      return this.insertKey(tx, {
+        appId: input.appId,
+        name: input.name,
+        scopes: [...new Set(input.scopes as ApiKeyScope[])],
+        expiresAt: input.expiresAt ?? new Date(now.getTime() + API_KEY_DEFAULT_TTL_MS),
+        now,
+      });
+    });
+  }
+
+  async listApiKeys(request: { appId: string; pageSize: number; pageToken: string }): Promise<Page<ApiKey>> {
+    new Violations().id("app_id", request.appId).throwIfAny();
+    await this.requireApp(this.deps.store.repos, request.appId);
+    return paginate(request, (page) => this.deps.store.repos.apiKeys.listByApp(request.appId, page));
+  }
+
+  async revokeApiKey(keyId: string): Promise<ApiKey> {
+    new Violations().id("key_id", keyId).throwIfAny();
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const key = await tx.apiKeys.revoke(keyId, now);
+      if (key === null) throw new AppError("API_KEY_NOT_FOUND", "no such API key");
+      await tx.audit.append([appAudit(key.appId, "api_key.revoked", now, { key_id: key.id })]);
+      return key;
+    });
+  }
+
+  /**
+   * A new key with the same app, name and scopes; the old one works until the grace
+   * period ends. The old key stops counting toward the limit at once, so rotation
+   * works even for an app at its limit.
+   */
+  async rotateApiKey(input: {
+    keyId: string;
+    graceMs: number | null;
+  }): Promise<IssuedApiKey & { rotated: ApiKey }> {
+    const v = new Violations().id("key_id", input.keyId);
+    const graceMs = input.graceMs ?? API_KEY_ROTATION_GRACE.defaultMs;
+    if (graceMs < 0 || graceMs > API_KEY_ROTATION_GRACE.maxMs)
+      v.add("grace_period", "must be from 0 to 30 days");
+    v.throwIfAny();
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const old = await tx.apiKeys.findById(input.keyId);
+      if (old === null) throw new AppError("API_KEY_NOT_FOUND", "no such API key");
+      const usable = old.revokedAt === null && old.expiresAt.getTime() > now.getTime();
+      if (!usable || old.replacedByKeyId !== null) {
+        throw new AppError("INVALID_ARGUMENT", "the key is revoked, expired or already rotated", {
+          fieldViolations: [
+            { field: "key_id", description: "names a revoked, expired or already rotated key" },
+          ],
+        });
+      }
+      await this.lockAppWithRoom(tx, old.appId, now, 1);
+      const lifetimeMs = old.expiresAt.getTime() - old.createdAt.getTime();
+      const issued = await this.insertKey(tx, {
+        appId: old.appId,
+        name: old.name,
+        scopes: old.scopes,
+        expiresAt: new Date(now.getTime() + lifetimeMs),
+        now,
+      });
+      const rotated = await tx.apiKeys.markRotated(old.id, issued.key.id, new Date(now.getTime() + graceMs));
+      await tx.audit.append([
+        appAudit(old.appId, "api_key.rotated", now, { key_id: old.id, replaced_by_key_id: issued.key.id }),
+      ]);
+      return { ...issued, rotated: rotated! };
+    });
+  }
+
+  /** Rule 9: a disabled user's devices are deactivated and new codes refused. */
+  async setUserDisabled(input: {
+    appId: string;
+    userId: string;
+    disabled: boolean;
+  }): Promise<UserWithDevices> {
+    new Violations().id("app_id", input.appId).id("user_id", input.userId).throwIfAny();
+    const now = this.deps.clock.now();
+    const { result, changes } = await this.deps.store.transaction(async (tx) => {
+      const user = await tx.users.findByIdForUpdate(input.appId, input.userId);
+      if (user === null) throw new AppError("USER_NOT_FOUND", "no such user in this app");
+      let changes: StateChange[] = [];
+      if (input.disabled && !user.disabled) {
+        const live = await tx.devices.listLiveByUser(user.id);
+        changes = live.map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DISABLED", at: now }));
+        await tx.devices.setState(
+          live.map((d) => d.id),
+          "DEACTIVATED",
+          "USER_DISABLED",
+          now,
+        );
+      }
+      const updated = await tx.users.setDisabled(input.appId, user.id, input.disabled);
+      if (user.disabled !== input.disabled) {
+        await tx.audit.append([
+          {
+            appId: input.appId,
+            userId: user.id,
+            deviceId: null,
+            kind: input.disabled ? "user.disabled" : "user.enabled",
+            state: null,
+            reason: input.disabled ? "USER_DISABLED" : null,
+            details: {},
+            occurredAt: now,
+          },
+          ...changes.map((c) => toAuditEvent(c)),
+        ]);
+      }
+      return { result: { user: updated!, devices: await tx.devices.listByUser(user.id) }, changes };
+    });
+    await announce(this.deps, changes.map(toDeviceEvent));
+    return result;
+  }
+
+  private async requireApp(repos: Repositories, appId: string): Promise<App> {
+    const app = await repos.apps.findById(appId);
+    if (app === null) throw new AppError("APP_NOT_FOUND", "no such app");
+    return app;
+  }
+
+  /** Locks the app (so concurrent creations count one at a time) and checks the limit. */
+  private async lockAppWithRoom(tx: Repositories, appId: string, now: Date, leaving = 0): Promise<void> {
+    if (!(await tx.apiKeys.lockApp(appId))) throw new AppError("APP_NOT_FOUND", "no such app");
+    const active = (await tx.apiKeys.countActive(appId, now)) - leaving;
+    if (active >= MAX_ACTIVE_API_KEYS_PER_APP) {
+      throw new AppError(
+        "API_KEY_LIMIT_REACHED",
+        `the app has ${MAX_ACTIVE_API_KEYS_PER_APP} active keys; revoke one first`,
+      );
+    }
+  }
+
+  private async insertKey(
+    tx: Repositories,
+    spec: { appId: string; name: string; scopes: readonly ApiKeyScope[]; expiresAt: Date; now: Date },
+  ): Promise<IssuedApiKey> {
+    const secret = generateSecret();
+    const key: ApiKey = {
+      id: newId(spec.now),
+      appId: spec.appId,
+      name: spec.name,
+      scopes: spec.scopes,
+      secretHash: hashSecret(secret),
+      createdAt: spec.now,
+      expiresAt: spec.expiresAt,
+      revokedAt: null,
+      lastUsedAt: null,
+      replacedByKeyId: null,
+    };
+    await tx.apiKeys.insert(key);
+    await tx.audit.append([appAudit(spec.appId, "api_key.created", spec.now, { key_id: key.id })]);
+    return { plaintext: formatApiKey(key.id, secret), key };
+  }
+}
+
+function checkScopes(v: Violations, scopes: readonly (ApiKeyScope | null)[]): void {
+  if (scopes.length === 0) v.add("scopes", "at least one scope is required");
+  else if (scopes.length > 3) v.add("scopes", "at most 3 scopes");
+  scopes.forEach((scope, i) => {
+    if (scope === null) v.add(`scopes[${i}]`, "must be a known API_KEY_SCOPE_ value");
+  });
+}
+
+function appAudit(
+  appId: string,
+  kind: "app.created" | "app.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated",
+  at: Date,
+  details: JsonObject = {},
+) {
+  return { appId, userId: null, deviceId: null, kind, state: null, reason: null, details, occurredAt: at };
+}

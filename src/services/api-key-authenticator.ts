@@ -1,0 +1,42 @@
+import { parseApiKey } from "../domain/api-key-format.js";
+import { AppError } from "../domain/errors.js";
+import { LAST_USED_GRANULARITY_MS } from "../domain/limits.js";
+import type { ApiKeyScope } from "../domain/model.js";
+import { digestsEqual, hashSecret } from "../domain/secrets.js";
+import type { ApiKeyPrincipal } from "./principals.js";
+import type { ServiceDeps } from "./service-deps.js";
+
+/**
+ * Turns the bearer of a LinkService call into the key's app and scopes. Every failure
+ * names only the kind of problem: the key, or any part of it, never reaches an error.
+ */
+export class ApiKeyAuthenticator {
+  constructor(private readonly deps: Pick<ServiceDeps, "store" | "clock">) {}
+
+  async authenticate(bearer: string | undefined): Promise<ApiKeyPrincipal> {
+    const parsed = bearer === undefined ? null : parseApiKey(bearer);
+    if (parsed === null) throw new AppError("API_KEY_INVALID", "missing or malformed API key");
+    const key = await this.deps.store.repos.apiKeys.findById(parsed.keyId);
+    if (key === null || !digestsEqual(key.secretHash, hashSecret(parsed.secret))) {
+      throw new AppError("API_KEY_INVALID", "unknown API key");
+    }
+    const now = this.deps.clock.now();
+    if (key.revokedAt !== null) throw new AppError("API_KEY_REVOKED", "the API key was revoked");
+    if (key.expiresAt.getTime() <= now.getTime())
+      throw new AppError("API_KEY_EXPIRED", "the API key expired");
+    if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS) {
+      const notAfter = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
+      await this.deps.store.repos.apiKeys.touchLastUsed(key.id, now, notAfter);
+    }
+    return { kind: "api_key", appId: key.appId, keyId: key.id, scopes: key.scopes };
+  }
+}
+
+/** Scopes are checked by the use case, which knows what it needs. */
+export function requireScope(caller: ApiKeyPrincipal, scope: ApiKeyScope): void {
+  if (!caller.scopes.includes(scope)) {
+    throw new AppError("SCOPE_MISSING", `the API key lacks scope API_KEY_SCOPE_${scope}`, {
+      metadata: { required_scope: `API_KEY_SCOPE_${scope}` },
+    });
+  }
+}

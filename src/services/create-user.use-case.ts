@@ -1,0 +1,168 @@
+import { issueCredentials, type IssuedCredentials } from "../domain/credentials.js";
+import { planRegistration } from "../domain/device-policy.js";
+import { AppError } from "../domain/errors.js";
+import { newId } from "../domain/ids.js";
+import type { App, Device, User } from "../domain/model.js";
+import { hashSecret } from "../domain/secrets.js";
+import type { AuthCodeRecord } from "../ports/auth-code-store.js";
+import type { Repositories } from "../ports/store.js";
+import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
+import { validateCreateUser, type CreateUserInput } from "./device-input.js";
+import { announce, type ServiceDeps } from "./service-deps.js";
+
+export interface CreatedUser {
+  readonly user: User;
+  readonly device: Device;
+  readonly restored: boolean;
+  readonly credentials: IssuedCredentials;
+  readonly app: App;
+}
+
+/** A registration transaction that lost a race is run again, this many times at most. */
+const MAX_ATTEMPTS = 4;
+
+/**
+ * DeviceService.CreateUser: redeem the code once (rule 1), create or restore the user
+ * (rule 3), register the device and apply the device classes (rules 4 and 5) in one
+ * transaction, with the user's row locked so restorations of one user queue up.
+ */
+export class CreateUserUseCase {
+  constructor(private readonly deps: ServiceDeps) {}
+
+  async execute(input: CreateUserInput): Promise<CreatedUser> {
+    const { codeWellFormed } = validateCreateUser(input);
+    if (!codeWellFormed) throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
+    const codeHash = hashSecret(input.authenticationCode);
+    const spent = await this.deps.codes.consume(codeHash, input.requestId);
+    if (spent.kind === "not_found")
+      throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
+    if (spent.kind === "already_used") {
+      throw new AppError("AUTH_CODE_ALREADY_USED", "the authentication code was already used");
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (spent.kind === "retry") {
+          const earlier = await this.reissueForRetry(codeHash);
+          if (earlier !== null) return earlier;
+          // The first attempt never committed: this one does its work.
+        }
+        return await this.register(codeHash, spent.record, input);
+      } catch (error) {
+        const lostRace = error instanceof AppError && error.code === "CONFLICT";
+        if (!lostRace || attempt >= MAX_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  private async register(
+    codeHash: string,
+    record: AuthCodeRecord,
+    input: CreateUserInput,
+  ): Promise<CreatedUser> {
+    const { store, codes, clock } = this.deps;
+    const device = input.device!;
+    const now = clock.now();
+    const result = await store.transaction(async (tx) => {
+      const app = await this.appOf(tx, record);
+      const { user, created } = await tx.users.findOrCreateForUpdate({
+        id: newId(now),
+        appId: record.appId,
+        externalUserId: record.externalUserId,
+        disabled: false,
+        createdAt: now,
+      });
+      // A code for a user that has since been deleted (and maybe linked anew) is dead,
+      // and so is any code older than a delete of its external id (rule 8). Checked
+      // with the user's row locked, so a delete cannot slip in between.
+      const userGoneSinceIssue = record.userId !== null && record.userId !== user.id;
+      if (
+        userGoneSinceIssue ||
+        (await codes.isRevoked(record.appId, record.externalUserId, record.issuedAt))
+      ) {
+        throw new AppError("AUTH_CODE_INVALID", "the code's user was deleted");
+      }
+      if (user.disabled) throw new AppError("USER_DISABLED", "the user is disabled");
+
+      const live = await tx.devices.listLiveByUser(user.id);
+      const plan = planRegistration(device.deviceType!, live);
+      const replaced: StateChange[] = live
+        .filter((d) => plan.replacedDeviceIds.includes(d.id))
+        .map((d) => ({ device: d, state: "DEACTIVATED", reason: "REPLACED_BY_NEWER_DEVICE", at: now }));
+      await tx.devices.setState(plan.replacedDeviceIds, "DEACTIVATED", "REPLACED_BY_NEWER_DEVICE", now);
+      const registered: Device = {
+        id: newId(now),
+        userId: user.id,
+        appId: record.appId,
+        platform: device.platform!,
+        deviceType: device.deviceType!,
+        state: plan.newState,
+        stateReason: plan.newReason,
+        model: device.model,
+        osVersion: device.osVersion,
+        appVersion: input.app?.appVersion ?? "",
+        sdkVersion: input.app?.sdkVersion ?? "",
+        registrationCodeHash: codeHash,
+        createdAt: now,
+        stateChangedAt: now,
+        lastSeenAt: now,
+      };
+      await tx.devices.insert(registered);
+      const credentials = issueCredentials(registered.id, now);
+      await tx.credentials.put(credentials.stored);
+      const arrival: StateChange = {
+        device: registered,
+        state: plan.newState,
+        reason: plan.newReason,
+        at: now,
+      };
+      await tx.audit.append([
+        {
+          appId: record.appId,
+          userId: user.id,
+          deviceId: registered.id,
+          kind: created ? "user.created" : "user.restored",
+          state: null,
+          reason: null,
+          details: { platform: registered.platform, device_type: registered.deviceType },
+          occurredAt: now,
+        },
+        ...replaced.map((c) => toAuditEvent(c)),
+        toAuditEvent(arrival),
+      ]);
+      return { user, device: registered, restored: !created, credentials, app, replaced };
+    });
+    await announce(this.deps, result.replaced.map(toDeviceEvent));
+    return result;
+  }
+
+  /**
+   * The retry of rule 1: the registration the code made, with fresh credentials (the
+   * earlier ones stop working). Null when the first attempt left no registration.
+   */
+  private async reissueForRetry(codeHash: string): Promise<CreatedUser | null> {
+    const now = this.deps.clock.now();
+    return this.deps.store.transaction(async (tx) => {
+      const found = await tx.devices.findByRegistrationCode(codeHash);
+      if (found === null) return null;
+      const device = await tx.devices.findByIdForUpdate(found.id);
+      const user = device && (await tx.users.findById(device.appId, device.userId));
+      if (device === null || user === null)
+        throw new AppError("AUTH_CODE_INVALID", "the code's user was deleted");
+      if (device.state !== "ACTIVE" && device.state !== "INACTIVE") {
+        throw new AppError("AUTH_CODE_ALREADY_USED", "the device this code registered has left");
+      }
+      const app = await this.appOf(tx, { appId: device.appId });
+      const credentials = issueCredentials(device.id, now);
+      await tx.credentials.put(credentials.stored);
+      // The user and the device were written in one transaction with one timestamp.
+      const restored = user.createdAt.getTime() !== device.createdAt.getTime();
+      return { user, device, restored, credentials, app };
+    });
+  }
+
+  private async appOf(tx: Repositories, record: Pick<AuthCodeRecord, "appId">): Promise<App> {
+    const app = await tx.apps.findById(record.appId);
+    if (app === null) throw new AppError("AUTH_CODE_INVALID", "the code's app no longer exists");
+    return app;
+  }
+}

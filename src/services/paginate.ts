@@ -1,0 +1,24 @@
+import { decodePageToken, encodePageToken } from "../domain/page-token.js";
+import { pageSize, Violations } from "../domain/validation.js";
+import type { PageQuery } from "../ports/store.js";
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextPageToken: string;
+}
+
+/**
+ * A keyset page. One row more than asked tells whether another page exists without a
+ * count query.
+ */
+export async function paginate<T extends { id: string }>(
+  request: { pageSize: number; pageToken: string },
+  load: (page: PageQuery) => Promise<T[]>,
+): Promise<Page<T>> {
+  const v = new Violations();
+  const limit = pageSize(v, request.pageSize);
+  v.throwIfAny();
+  const rows = await load({ limit: limit + 1, afterId: decodePageToken(request.pageToken) });
+  const items = rows.slice(0, limit);
+  return { items, nextPageToken: rows.length > limit ? encodePageToken(items[items.length - 1]!.id) : "" };
+}

@@ -1,0 +1,20 @@
+import type { ApiKeyScope, Device } from "../domain/model.js";
+
+/** Who is calling LinkService: an API key of one app. */
+export interface ApiKeyPrincipal {
+  readonly kind: "api_key";
+  readonly appId: string;
+  readonly keyId: string;
+  readonly scopes: readonly ApiKeyScope[];
+}
+
+/** Who is calling DeviceService with an access token: one device registration. */
+export interface DevicePrincipal {
+  readonly kind: "device";
+  readonly device: Device;
+}
+
+/** An operator or internal service holding the admin token. */
+export interface AdminPrincipal {
+  readonly kind: "admin";
+}
