@@ -1,0 +1,50 @@
+import type { ServerMiddleware } from "nice-grpc";
+import type { AdminAuthenticator } from "../../services/admin-authenticator.js";
+import type { ApiKeyAuthenticator } from "../../services/api-key-authenticator.js";
+import type { DeviceAuthenticator } from "../../services/device-authenticator.js";
+import type { AdminPrincipal, ApiKeyPrincipal, DevicePrincipal } from "../../services/principals.js";
+import { bearerToken } from "./bearer.js";
+
+/**
+ * Authentication is per service, attached with `server.with(...)`, so handlers never
+ * see a token: they receive the caller in the call context.
+ */
+export function apiKeyAuth(
+  authenticator: ApiKeyAuthenticator,
+): ServerMiddleware<{ caller: ApiKeyPrincipal }> {
+  return async function* (call, context) {
+    const caller = await authenticator.authenticate(bearerToken(context.metadata));
+    return yield* call.next(call.request, { ...context, caller });
+  };
+}
+
+export function adminAuth(authenticator: AdminAuthenticator): ServerMiddleware<{ caller: AdminPrincipal }> {
+  return async function* (call, context) {
+    const caller = authenticator.authenticate(bearerToken(context.metadata));
+    return yield* call.next(call.request, { ...context, caller });
+  };
+}
+
+/**
+ * DeviceService methods authenticated by their body (CreateUser: the code;
+ * RefreshCredentials: the refresh token) pass through; reading `caller` there is a
+ * programming error.
+ */
+export function deviceAuth(
+  authenticator: DeviceAuthenticator,
+  bodyAuthenticatedPaths: ReadonlySet<string>,
+): ServerMiddleware<{ caller: DevicePrincipal }> {
+  return async function* (call, context) {
+    if (bodyAuthenticatedPaths.has(call.method.path)) {
+      const unauthenticated = {
+        ...context,
+        get caller(): DevicePrincipal {
+          throw new Error(`${call.method.path} is authenticated by its body, not a bearer`);
+        },
+      };
+      return yield* call.next(call.request, unauthenticated);
+    }
+    const caller = await authenticator.authenticate(bearerToken(context.metadata));
+    return yield* call.next(call.request, { ...context, caller });
+  };
+}

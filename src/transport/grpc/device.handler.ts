@@ -1,0 +1,83 @@
+import type { ServiceImplementation } from "nice-grpc";
+import {
+  DeviceServiceDefinition,
+  type WatchDeviceStatusResponse,
+} from "../../gen/userlink/v1/device_service.js";
+import type { CreateUserUseCase } from "../../services/create-user.use-case.js";
+import type { DeviceService } from "../../services/device.service.js";
+import type { DevicePrincipal } from "../../services/principals.js";
+import type { WatchDeviceUseCase } from "../../services/watch-device.use-case.js";
+import { deviceStates, deviceTypes, platforms, stateReasons } from "./enum-mapping.js";
+import { credentialsToProto } from "./message-mapping.js";
+
+/** The two methods whose body, not a bearer, authenticates them. */
+export const BODY_AUTHENTICATED_DEVICE_PATHS: ReadonlySet<string> = new Set(
+  [DeviceServiceDefinition.methods.createUser, DeviceServiceDefinition.methods.refreshCredentials].map(
+    (method) => `/${DeviceServiceDefinition.fullName}/${method.name}`,
+  ),
+);
+
+export function deviceHandlers(
+  createUser: CreateUserUseCase,
+  devices: DeviceService,
+  watcher: WatchDeviceUseCase,
+): ServiceImplementation<typeof DeviceServiceDefinition, { caller: DevicePrincipal }> {
+  return {
+    async createUser(request) {
+      const created = await createUser.execute({
+        authenticationCode: request.authenticationCode,
+        requestId: request.requestId,
+        app: request.app ?? null,
+        device: request.device
+          ? {
+              platform: platforms.fromProto(request.device.platform),
+              deviceType: deviceTypes.fromProto(request.device.deviceType),
+              model: request.device.model,
+              osVersion: request.device.osVersion,
+            }
+          : null,
+      });
+      return {
+        userId: created.user.id,
+        deviceId: created.device.id,
+        restored: created.restored,
+        deviceState: deviceStates.toProto(created.device.state),
+        stateReason: stateReasons.toProto(created.device.stateReason),
+        credentials: credentialsToProto(created.credentials),
+        sdkConfig: created.app.sdkConfig,
+        configVersion: String(created.app.configVersion),
+      };
+    },
+    async refreshCredentials(request) {
+      return { credentials: credentialsToProto(await devices.refreshCredentials(request.refreshToken)) };
+    },
+    async getDeviceStatus(_request, { caller }) {
+      const { device, app } = await devices.getStatus(caller);
+      return {
+        deviceState: deviceStates.toProto(device.state),
+        stateReason: stateReasons.toProto(device.stateReason),
+        sdkConfig: app.sdkConfig,
+        configVersion: String(app.configVersion),
+        userId: device.userId,
+        deviceId: device.id,
+      };
+    },
+    async *watchDeviceStatus(_request, { caller, signal }): AsyncGenerator<WatchDeviceStatusResponse> {
+      for await (const event of watcher.watch(caller, signal)) {
+        yield {
+          deviceState: deviceStates.toProto(event.state),
+          stateReason: stateReasons.toProto(event.reason),
+          changedAt: event.changedAt,
+          configVersion: String(event.configVersion),
+        };
+      }
+    },
+    async resetDevice(_request, { caller }) {
+      const device = await devices.reset(caller);
+      return {
+        deviceState: deviceStates.toProto(device.state),
+        stateReason: stateReasons.toProto(device.stateReason),
+      };
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import { readFileSync } from "node:fs";
+import { createServer, type Server } from "nice-grpc";
+import { errorDetailsServerMiddleware } from "nice-grpc-error-details";
+import { HealthDefinition, HealthServiceImpl, HealthState } from "nice-grpc-server-health";
+import { ServerReflection, ServerReflectionService } from "nice-grpc-server-reflection";
+import { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
+import { DeviceServiceDefinition } from "../../gen/userlink/v1/device_service.js";
+import { LinkServiceDefinition } from "../../gen/userlink/v1/link_service.js";
+import type { Logger } from "../../ports/logger.js";
+import type { AdminAuthenticator } from "../../services/admin-authenticator.js";
+import type { AdminService } from "../../services/admin.service.js";
+import type { ApiKeyAuthenticator } from "../../services/api-key-authenticator.js";
+import type { CreateUserUseCase } from "../../services/create-user.use-case.js";
+import type { DeviceAuthenticator } from "../../services/device-authenticator.js";
+import type { DeviceService } from "../../services/device.service.js";
+import type { LinkService } from "../../services/link.service.js";
+import type { WatchDeviceUseCase } from "../../services/watch-device.use-case.js";
+import { adminHandlers } from "./admin.handler.js";
+import { adminAuth, apiKeyAuth, deviceAuth } from "./auth.middleware.js";
+import { BODY_AUTHENTICATED_DEVICE_PATHS, deviceHandlers } from "./device.handler.js";
+import { errorMiddleware } from "./error.middleware.js";
+import { guardedDefinition, MAX_REQUEST_BYTES } from "./guarded-definition.js";
+import { linkHandlers } from "./link.handler.js";
+
+export interface GrpcServices {
+  readonly link: LinkService;
+  readonly devices: DeviceService;
+  readonly createUser: CreateUserUseCase;
+  readonly watcher: WatchDeviceUseCase;
+  readonly admin: AdminService;
+  readonly apiKeys: ApiKeyAuthenticator;
+  readonly deviceTokens: DeviceAuthenticator;
+  readonly adminToken: AdminAuthenticator;
+}
+
+const DESCRIPTOR_SET = new URL("../../gen/userlink.binpb", import.meta.url);
+
+export interface BuiltGrpcServer {
+  readonly server: Server;
+  readonly health: ReturnType<typeof HealthState>;
+}
+
+/** The three services, grpc.health.v1 and server reflection on one nice-grpc server. */
+export function buildGrpcServer(services: GrpcServices, log: Logger): BuiltGrpcServer {
+  const server = createServer({
+    // Requests between 64 KiB and this are decoded far enough to be refused with
+    // INVALID_ARGUMENT and a BadRequest; beyond it grpc-js refuses them itself.
+    "grpc.max_receive_message_length": MAX_REQUEST_BYTES * 16,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": 10_000,
+  })
+    .use(errorDetailsServerMiddleware)
+    .use(errorMiddleware(log));
+
+  server
+    .with(apiKeyAuth(services.apiKeys))
+    .add(guardedDefinition(LinkServiceDefinition), linkHandlers(services.link));
+  server
+    .with(deviceAuth(services.deviceTokens, BODY_AUTHENTICATED_DEVICE_PATHS))
+    .add(
+      guardedDefinition(DeviceServiceDefinition),
+      deviceHandlers(services.createUser, services.devices, services.watcher),
+    );
+  server
+    .with(adminAuth(services.adminToken))
+    .add(guardedDefinition(AdminServiceDefinition), adminHandlers(services.admin));
+
+  const health = HealthState();
+  server.add(HealthDefinition, HealthServiceImpl(health));
+  server.add(
+    ServerReflectionService,
+    ServerReflection(readFileSync(DESCRIPTOR_SET), [
+      LinkServiceDefinition.fullName,
+      DeviceServiceDefinition.fullName,
+      AdminServiceDefinition.fullName,
+      "grpc.health.v1.Health",
+    ]),
+  );
+  return { server, health };
+}

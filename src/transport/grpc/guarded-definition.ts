@@ -1,0 +1,48 @@
+import type { MethodDefinition, TsProtoServiceDefinition } from "nice-grpc";
+
+/** Largest request accepted; larger ones are INVALID_ARGUMENT (rule 13). */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** What a request that could not be decoded becomes, for the middleware to refuse. */
+export class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+/**
+ * The service definition nice-grpc would derive from ts-proto's, except that the
+ * request decoder never throws: grpc-js answers INTERNAL when a deserializer throws,
+ * and undecodable bytes are the caller's fault (INVALID_ARGUMENT), so they become an
+ * UndecodableRequest that `rejectUndecodable` turns into that status.
+ */
+export function guardedDefinition<D extends TsProtoServiceDefinition>(definition: D): D {
+  const methods: Record<string, MethodDefinition<unknown, unknown, unknown, unknown, boolean, boolean>> = {};
+  for (const [name, method] of Object.entries(definition.methods)) {
+    const { requestType, responseType } = method;
+    methods[name] = {
+      path: `/${definition.fullName}/${method.name}`,
+      requestStream: method.requestStream,
+      responseStream: method.responseStream,
+      requestDeserialize: (bytes: Uint8Array) => {
+        if (bytes.length > MAX_REQUEST_BYTES) {
+          return new UndecodableRequest(`the request is larger than ${MAX_REQUEST_BYTES} bytes`);
+        }
+        try {
+          return requestType.decode(bytes);
+        } catch {
+          return new UndecodableRequest("the request bytes are not a valid message");
+        }
+      },
+      requestSerialize: (value: unknown) => requestType.encode(fromPartial(requestType, value)).finish(),
+      responseDeserialize: (bytes: Uint8Array) => responseType.decode(bytes),
+      responseSerialize: (value: unknown) => responseType.encode(fromPartial(responseType, value)).finish(),
+      options: method.options,
+    };
+  }
+  // nice-grpc accepts a normalized definition wherever it takes a ts-proto one.
+  return methods as unknown as D;
+}
+
+/** Handlers may return partial messages (defaults left out); fill them in to encode. */
+function fromPartial<T>(type: { fromPartial?: (value: never) => T }, value: unknown): T {
+  return type.fromPartial ? type.fromPartial(value as never) : (value as T);
+}

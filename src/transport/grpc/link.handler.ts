@@ -1,0 +1,42 @@
+import type { ServiceImplementation } from "nice-grpc";
+import type { LinkServiceDefinition } from "../../gen/userlink/v1/link_service.js";
+import type { LinkService } from "../../services/link.service.js";
+import type { ApiKeyPrincipal } from "../../services/principals.js";
+import type { UserSelector } from "../../services/user-selector.js";
+import { userToProto } from "./message-mapping.js";
+
+type Selector = { $case: "externalUserId"; value: string } | { $case: "userId"; value: string } | undefined;
+
+function selectorFromProto(user: Selector): UserSelector {
+  if (user === undefined) return null;
+  return user.$case === "userId"
+    ? { by: "user_id", value: user.value }
+    : { by: "external_user_id", value: user.value };
+}
+
+export function linkHandlers(
+  link: LinkService,
+): ServiceImplementation<typeof LinkServiceDefinition, { caller: ApiKeyPrincipal }> {
+  return {
+    async requestAuthCode(request, { caller }) {
+      const issued = await link.requestAuthCode(caller, request.externalUserId);
+      return {
+        authenticationCode: issued.code,
+        expiresAt: issued.expiresAt,
+        existingUser: issued.existingUser !== null,
+        userId: issued.existingUser?.id ?? "",
+      };
+    },
+    async getUser(request, { caller }) {
+      const found = await link.getUser(caller, selectorFromProto(request.user));
+      return { user: userToProto(found.user, found.devices) };
+    },
+    async listUsers(request, { caller }) {
+      const page = await link.listUsers(caller, request);
+      return { users: page.items.map((user) => userToProto(user)), nextPageToken: page.nextPageToken };
+    },
+    async deleteUser(request, { caller }) {
+      return link.deleteUser(caller, selectorFromProto(request.user));
+    },
+  };
+}
