@@ -1,0 +1,170 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { pino, type Logger as Pino } from "pino";
+import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js";
+import { MemoryDeviceEventBus } from "./adapters/memory/memory-device-event-bus.js";
+import type { KyselyStore } from "./adapters/postgres/kysely-store.js";
+import { createPGliteStore } from "./adapters/postgres/pglite-store.js";
+import { createPostgresStore } from "./adapters/postgres/postgres-store.js";
+import { RedisAuthCodeStore } from "./adapters/redis/redis-auth-code-store.js";
+import { RedisDeviceEventBus } from "./adapters/redis/redis-device-event-bus.js";
+import { closeRedisClient, createRedisClient, whenRedisReady } from "./adapters/redis/redis-client.js";
+import type { Config } from "./config.js";
+import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
+import type { AuthCodeStore } from "./ports/auth-code-store.js";
+import { systemClock } from "./ports/clock.js";
+import type { DeviceEventBus } from "./ports/device-event-bus.js";
+import { AdminAuthenticator } from "./services/admin-authenticator.js";
+import { AdminService } from "./services/admin.service.js";
+import { ApiKeyAuthenticator } from "./services/api-key-authenticator.js";
+import { CreateUserUseCase } from "./services/create-user.use-case.js";
+import { DeviceAuthenticator } from "./services/device-authenticator.js";
+import { DeviceService } from "./services/device.service.js";
+import { LinkService } from "./services/link.service.js";
+import type { ServiceDeps } from "./services/service-deps.js";
+import { WatchDeviceUseCase } from "./services/watch-device.use-case.js";
+import { buildGrpcServer } from "./transport/grpc/grpc-server.js";
+
+export interface RunningUserlink {
+  /** `host:port` the gRPC server listens on (the real port when 0 was asked for). */
+  readonly grpcAddress: string;
+  readonly grpcPort: number;
+  /** True when running on PGlite and in-process codes: one instance only. */
+  readonly embedded: boolean;
+  readonly adminToken: string;
+  /** Set when this start generated the embedded admin token. */
+  readonly adminTokenCreated: boolean;
+  readonly log: Pino;
+  /** Stops accepting calls, ends in-flight ones, closes the pools. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  /** Defaults to a pino logger at config.logLevel on stdout. */
+  readonly log?: Pino;
+}
+
+/**
+ * The composition root: picks the adapters the configuration asks for (Postgres or the
+ * embedded PGlite; Redis or the in-process stand-ins), wires the services and serves
+ * them over gRPC. Nothing else in the code base knows which adapters run.
+ */
+export async function startUserlink(config: Config, options: StartOptions = {}): Promise<RunningUserlink> {
+  const log = options.log ?? pino({ level: config.logLevel, base: { service: "userlink" } });
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      await close().catch((error: unknown) => log.warn({ err: error }, "close failed"));
+    }
+  };
+
+  try {
+    const store = await openStore(config, log);
+    closers.push(() => store.close());
+    if (config.migrateOnStart) await store.migrateToLatest();
+
+    const { codes, events } = await openCodesAndEvents(config, log, closers);
+
+    const admin =
+      config.adminToken !== null
+        ? { token: config.adminToken, created: false }
+        : await loadOrCreateAdminToken(config.dataDir);
+
+    const deps: ServiceDeps = { store, codes, events, clock: systemClock, log };
+    const { server } = buildGrpcServer(
+      {
+        link: new LinkService(deps),
+        devices: new DeviceService(deps),
+        createUser: new CreateUserUseCase(deps),
+        watcher: new WatchDeviceUseCase(deps),
+        admin: new AdminService(deps),
+        apiKeys: new ApiKeyAuthenticator(deps),
+        deviceTokens: new DeviceAuthenticator(deps),
+        adminToken: new AdminAuthenticator(admin.token),
+      },
+      log,
+    );
+    const grpcPort = await server.listen(`${config.host}:${config.grpcPort}`);
+    closers.push(async () => {
+      // Let calls in flight finish for a moment, then cut the rest (streams included).
+      const forced = setTimeout(() => server.forceShutdown(), 5_000);
+      await server.shutdown();
+      clearTimeout(forced);
+    });
+
+    return {
+      grpcAddress: `${config.host}:${grpcPort}`,
+      grpcPort,
+      embedded: config.databaseUrl === null,
+      adminToken: admin.token,
+      adminTokenCreated: admin.created,
+      log,
+      close: closeAll,
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** `userlink migrate`: applies pending migrations to the configured database and exits. */
+export async function migrateDatabase(config: Config, log: Pino): Promise<void> {
+  const store = await openStore(config, log);
+  try {
+    await store.migrateToLatest();
+  } finally {
+    await store.close();
+  }
+}
+
+async function openStore(config: Config, log: Pino): Promise<KyselyStore> {
+  if (config.databaseUrl !== null) {
+    return createPostgresStore({
+      url: config.databaseUrl,
+      poolMax: config.dbPoolMax,
+      onIdleConnectionError: (error) => log.warn({ err: error }, "idle postgres connection failed"),
+    });
+  }
+  const dataDir = join(config.dataDir, "pgdata");
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  return createPGliteStore({ dataDir });
+}
+
+async function openCodesAndEvents(
+  config: Config,
+  log: Pino,
+  closers: Array<() => Promise<void>>,
+): Promise<{ codes: AuthCodeStore; events: DeviceEventBus }> {
+  const onError = (error: unknown): void => log.warn({ err: error }, "device event bus error");
+  if (config.redisUrl === null) {
+    const codes = new MemoryAuthCodeStore({ clock: systemClock });
+    const events = new MemoryDeviceEventBus({ onError });
+    closers.push(
+      () => codes.close(),
+      () => events.close(),
+    );
+    return { codes, events };
+  }
+  let lastError = "";
+  const redis = createRedisClient(config.redisUrl, {
+    connectionName: "userlink",
+    onError: (error) => {
+      // Every failed reconnect repeats the error; say it once per change.
+      if (error.message === lastError) return;
+      lastError = error.message;
+      log.warn({ err: error }, "redis connection error");
+    },
+  });
+  redis.on("ready", () => (lastError = ""));
+  try {
+    await whenRedisReady(redis);
+  } catch (error) {
+    await closeRedisClient(redis);
+    throw error;
+  }
+  const codes = new RedisAuthCodeStore(redis, { keyPrefix: config.redisKeyPrefix, clock: systemClock });
+  closers.push(() => codes.close());
+  const events = await RedisDeviceEventBus.create(redis, { keyPrefix: config.redisKeyPrefix, onError });
+  closers.push(() => events.close());
+  return { codes, events };
+}
