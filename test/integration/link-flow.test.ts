@@ -1,4 +1,5 @@
-import { Status } from "nice-grpc";
+import { createClient, Status } from "nice-grpc";
+import { HealthDefinition } from "nice-grpc-server-health";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceState, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, expectGrpcError, linkDevice, phone, tablet } from "../support/flow.js";
@@ -169,8 +170,6 @@ describe.each(BACKENDS)("the link flow through gRPC (%s)", (backend) => {
   });
 
   it("answers the health check", async () => {
-    const { HealthDefinition } = await import("nice-grpc-server-health");
-    const { createClient } = await import("nice-grpc");
     const health = createClient(HealthDefinition, server.raw());
     expect(await health.check({ service: "" })).toMatchObject({ status: 1 });
   });
