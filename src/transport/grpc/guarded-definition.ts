@@ -1,3 +1,4 @@
+import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { MethodDefinition, TsProtoServiceDefinition } from "nice-grpc";
 
 /** Largest request accepted; larger ones are INVALID_ARGUMENT (rule 13). */
@@ -7,6 +8,11 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 export class UndecodableRequest {
   constructor(readonly reason: string) {}
 }
+
+// Proto3 strings must be valid UTF-8; the default reader would put U+FFFD in place of
+// bad bytes and let the request through with text the caller never sent.
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const decodeStrictUtf8 = (bytes: Uint8Array): string => strictUtf8.decode(bytes);
 
 /**
  * The service definition nice-grpc would derive from ts-proto's, except that the
@@ -27,9 +33,13 @@ export function guardedDefinition<D extends TsProtoServiceDefinition>(definition
           return new UndecodableRequest(`the request is larger than ${MAX_REQUEST_BYTES} bytes`);
         }
         try {
-          return requestType.decode(bytes);
+          // ts-proto's decode also takes a reader, which nice-grpc's type leaves out.
+          const decode = requestType.decode as (input: BinaryReader) => unknown;
+          return decode(new BinaryReader(bytes, decodeStrictUtf8));
         } catch {
-          return new UndecodableRequest("the request bytes are not a valid message");
+          return new UndecodableRequest(
+            "the request bytes are not a valid message (or hold a string that is not UTF-8)",
+          );
         }
       },
       requestSerialize: (value: unknown) => requestType.encode(fromPartial(requestType, value)).finish(),
