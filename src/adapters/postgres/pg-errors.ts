@@ -84,6 +84,9 @@ const UNAVAILABLE_MESSAGES = [
   /client was closed and is not queryable/i,
   /cannot use a pool after calling end/i,
   /pglite is closed/i,
+  // After store.close() Kysely refuses before pg or PGlite is reached, so the two
+  // lines above never match there: without this a call racing shutdown was INTERNAL.
+  /driver has already been destroyed/i,
 ];
 
 function isUnavailable(code: string, error: unknown): boolean {

@@ -34,8 +34,8 @@ export function guardedDefinition<D extends TsProtoServiceDefinition>(definition
         }
         try {
           // ts-proto's decode also takes a reader, which nice-grpc's type leaves out.
-          const decode = requestType.decode as (input: BinaryReader) => unknown;
-          return decode(new BinaryReader(bytes, decodeStrictUtf8));
+          const reader = new BinaryReader(bytes, decodeStrictUtf8);
+          return requestType.decode(reader as unknown as Uint8Array);
         } catch {
           return new UndecodableRequest(
             "the request bytes are not a valid message (or hold a string that is not UTF-8)",
