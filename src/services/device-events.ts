@@ -22,10 +22,10 @@ export function toDeviceEvent(change: StateChange): DeviceEvent {
   };
 }
 
-export function toAuditEvent(change: StateChange, userIdKept = true): AuditEvent {
+export function toAuditEvent(change: StateChange): AuditEvent {
   return {
     appId: change.device.appId,
-    userId: userIdKept ? change.device.userId : null,
+    userId: change.device.userId,
     deviceId: change.device.id,
     kind: "device.state_changed",
     state: change.state,

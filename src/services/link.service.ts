@@ -99,7 +99,8 @@ export class LinkService {
         .filter((d) => d.state === "ACTIVE" || d.state === "INACTIVE")
         .map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DELETED", at: now }));
       await tx.users.delete(caller.appId, user.id);
-      // The trail keeps that a user went, and which devices, but no longer who it was.
+      // Rule 8: every row that names the user goes, their device ids included. The
+      // trail keeps only that a user of this app was deleted, and with how many devices.
       await tx.audit.append([
         {
           appId: caller.appId,
@@ -108,10 +109,9 @@ export class LinkService {
           kind: "user.deleted",
           state: null,
           reason: "USER_DELETED",
-          details: { devices_removed: all.length },
+          details: { devices_removed: all.length, devices_deactivated: live.length },
           occurredAt: now,
         },
-        ...live.map((change) => toAuditEvent(change, false)),
       ]);
       return { devices: all, changes: live };
     });
