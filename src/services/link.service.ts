@@ -4,7 +4,7 @@ import { generateSecret, hashSecret } from "../domain/secrets.js";
 import { LIMITS, Violations } from "../domain/validation.js";
 import { AUTH_CODE_TTL } from "../domain/limits.js";
 import { requireScope } from "./api-key-authenticator.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
+import { toDeviceEvent, type StateChange } from "./device-events.js";
 import { paginate, type Page } from "./paginate.js";
 import type { ApiKeyPrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
