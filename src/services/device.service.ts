@@ -42,7 +42,9 @@ export class DeviceService {
       const probe = issueCredentials("", now);
       const device = await tx.credentials.rotate(oldHash, probe.stored);
       if (device !== null) {
-        if (!isLive(device.state)) return { refused: deviceDeactivated(device) };
+        // Thrown, not returned: the rollback undoes the swap, so a device that has left
+        // keeps the tokens that report why (DEVICE_DEACTIVATED with its reason).
+        if (!isLive(device.state)) throw deviceDeactivated(device);
         const issued = { ...probe, stored: { ...probe.stored, deviceId: device.id } };
         await tx.audit.append([
           {

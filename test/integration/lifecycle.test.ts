@@ -135,6 +135,8 @@ describe.each(BACKENDS)("device lifecycle on one instance (%s)", (backend) => {
         reason: "DEVICE_DEACTIVATED",
       },
     );
+    // The refused refresh changed nothing: the access token still says why.
+    await expectGrpcError(server.device(token).getDeviceStatus({}), deactivated("RESET"));
 
     const again = await linkDevice(server, apiKey, "resetter");
     expect(again).toMatchObject({
