@@ -34,5 +34,11 @@ export interface DeviceEventBus {
    * `appId`, until the returned function is called.
    */
   subscribe(appId: string, deviceId: string, listener: DeviceEventListener): () => void;
+  /**
+   * Calls `callback` whenever events may have been lost (this instance's link to the
+   * other instances broke and was made again), so that listeners can read the truth
+   * from the database again. Until the returned function is called.
+   */
+  onEventsMissed(callback: () => void): () => void;
   close(): Promise<void>;
 }

@@ -25,30 +25,18 @@ export class WatchDeviceUseCase {
     const unsubscribe = this.deps.events.subscribe(device.appId, device.id, (event) =>
       inbox.emit("event", event),
     );
+    // Events lost in transit (a Redis reconnect): read the truth again.
+    const stopResync = this.deps.events.onEventsMissed(() => inbox.emit("event", RESYNC));
     try {
       const arrivals = on(inbox, "event", { signal });
-      const [current, app] = await Promise.all([
-        this.deps.store.repos.devices.findById(device.id),
-        this.deps.store.repos.apps.findById(device.appId),
-      ]);
-      let last: StatusEvent =
-        current === null
-          ? {
-              state: "DEACTIVATED",
-              reason: "USER_DELETED",
-              changedAt: this.deps.clock.now(),
-              configVersion: 0,
-            }
-          : {
-              state: current.state,
-              reason: current.stateReason,
-              changedAt: current.stateChangedAt,
-              configVersion: app?.configVersion ?? 0,
-            };
+      let last = await this.readStatus(device.id, device.appId);
       yield last;
       if (!isLive(last.state)) return;
-      for await (const [event] of arrivals as AsyncIterable<[DeviceEvent]>) {
-        const next = this.apply(last, event);
+      for await (const [event] of arrivals as AsyncIterable<[DeviceEvent | typeof RESYNC]>) {
+        const next =
+          event === RESYNC
+            ? changed(last, await this.readStatus(device.id, device.appId))
+            : this.apply(last, event);
         if (next === null) continue;
         last = next;
         yield last;
@@ -57,8 +45,32 @@ export class WatchDeviceUseCase {
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
+      stopResync();
       unsubscribe();
     }
+  }
+
+  /** The device's state and its app's config version as the database has them. */
+  private async readStatus(deviceId: string, appId: string): Promise<StatusEvent> {
+    const [current, app] = await Promise.all([
+      this.deps.store.repos.devices.findById(deviceId),
+      this.deps.store.repos.apps.findById(appId),
+    ]);
+    if (current === null) {
+      // The row is gone: only a deletion removes devices.
+      return {
+        state: "DEACTIVATED",
+        reason: "USER_DELETED",
+        changedAt: this.deps.clock.now(),
+        configVersion: 0,
+      };
+    }
+    return {
+      state: current.state,
+      reason: current.stateReason,
+      changedAt: current.stateChangedAt,
+      configVersion: app?.configVersion ?? 0,
+    };
   }
 
   /** The event's effect on what the device was told last; null when it changes nothing. */
@@ -70,4 +82,13 @@ export class WatchDeviceUseCase {
     if (event.state === last.state && event.reason === last.reason) return null;
     return { ...last, state: event.state, reason: event.reason, changedAt: event.changedAt };
   }
+}
+
+const RESYNC = Symbol("resync");
+
+/** `fresh` when it tells the device something new, else null. */
+function changed(last: StatusEvent, fresh: StatusEvent): StatusEvent | null {
+  const same =
+    fresh.state === last.state && fresh.reason === last.reason && fresh.configVersion <= last.configVersion;
+  return same ? null : { ...fresh, configVersion: Math.max(fresh.configVersion, last.configVersion) };
 }

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DeviceState, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, expectGrpcError, linkDevice, phone, tablet } from "../support/flow.js";
 import { queryDb } from "../support/inspect-db.js";
+import { connectTestRedis } from "../support/redis.js";
 import { StreamRecorder } from "../support/stream.js";
 import { createStorage, startInstance, type Storage, type TestInstance } from "../support/userlink-server.js";
 
@@ -148,6 +149,41 @@ describe("device lifecycle across two instances (real)", () => {
         code: Status.UNAUTHENTICATED,
         reason: "API_KEY_REVOKED",
       });
+    }
+  });
+
+  it("brings a stream up to date from the database after its instance missed events", async () => {
+    // C publishes on a channel of its own, so A never hears of what C does.
+    const c = await startInstance(storage, { USERLINK_REDIS_KEY_PREFIX: `${storage.redisKeyPrefix}other:` });
+    try {
+      const first = await linkDevice(a, apiKey, "missed event");
+      const stream = new StreamRecorder(a.device(first.credentials!.accessToken).watchDeviceStatus({}));
+      await stream.nth(1);
+      await linkDevice(c, apiKey, "missed event");
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(stream.messages).toHaveLength(1);
+
+      // Drop A's subscription connection, as a Redis restart would.
+      const redis = await connectTestRedis();
+      try {
+        const clients = String(await redis.call("CLIENT", "LIST", "TYPE", "pubsub"));
+        const name = `userlink-events:${storage.redisKeyPrefix}`;
+        const ids = clients
+          .split("\n")
+          .filter((line) => line.includes(` name=${name} `))
+          .map((line) => /\bid=(\d+)/.exec(line)![1]!);
+        expect(ids.length).toBeGreaterThan(0);
+        for (const id of ids) await redis.client("KILL", "ID", id);
+      } finally {
+        await redis.quit();
+      }
+      expect(await stream.nth(2, 3_000)).toMatchObject({
+        deviceState: DeviceState.DEVICE_STATE_DEACTIVATED,
+        stateReason: StateReason.STATE_REASON_REPLACED_BY_NEWER_DEVICE,
+      });
+      await stream.end();
+    } finally {
+      await c.stop();
     }
   });
 });

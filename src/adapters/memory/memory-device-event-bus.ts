@@ -33,6 +33,11 @@ export class MemoryDeviceEventBus implements DeviceEventBus {
     return this.#router.add(appId, deviceId, listener);
   }
 
+  /** In process, nothing is ever lost in transit. */
+  onEventsMissed(_callback: () => void): () => void {
+    return () => {};
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     this.#router.clear();

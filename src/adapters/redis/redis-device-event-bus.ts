@@ -25,6 +25,7 @@ export class RedisDeviceEventBus implements DeviceEventBus {
   readonly #channel: string;
   readonly #onError: (error: unknown) => void;
   readonly #router: DeviceEventRouter;
+  readonly #missedCallbacks = new Set<() => void>();
   #started = false;
   #closed = false;
 
@@ -39,7 +40,11 @@ export class RedisDeviceEventBus implements DeviceEventBus {
   /** A started bus on a duplicate of `publisher`'s connection. */
   static async create(publisher: Redis, options: RedisDeviceEventBusOptions): Promise<RedisDeviceEventBus> {
     // Our own resubscribe (see start) replaces ioredis', whose failure would go unhandled.
-    const subscriber = publisher.duplicate({ autoResubscribe: false });
+    const subscriber = publisher.duplicate({
+      autoResubscribe: false,
+      // Named after the prefix, so an operator (or a test) can tell it apart in CLIENT LIST.
+      connectionName: `userlink-events:${options.keyPrefix}`.replace(/\s/g, "_"),
+    });
     // duplicate() does not copy listeners; an unheard 'error' event would crash the process.
     subscriber.on("error", () => {});
     const bus = new RedisDeviceEventBus(publisher, subscriber, options);
@@ -61,10 +66,11 @@ export class RedisDeviceEventBus implements DeviceEventBus {
     });
     await whenRedisReady(this.#subscriber);
     await withRedisErrors("device events subscribe", () => this.#subscriber.subscribe(this.#channel));
-    // Every reconnect opens a fresh connection with no subscriptions: subscribe again.
+    // Every reconnect opens a fresh connection with no subscriptions: subscribe again,
+    // then tell the listeners that whatever was published in the gap is gone.
     this.#subscriber.on("ready", () => {
       if (this.#closed) return;
-      this.#subscriber.subscribe(this.#channel).catch(this.#onError);
+      this.#subscriber.subscribe(this.#channel).then(() => this.#eventsMissed(), this.#onError);
     });
   }
 
@@ -84,11 +90,30 @@ export class RedisDeviceEventBus implements DeviceEventBus {
     return this.#router.add(appId, deviceId, listener);
   }
 
+  onEventsMissed(callback: () => void): () => void {
+    if (this.#closed) return () => {};
+    // A wrapper per call, so the same function registered twice is called twice.
+    const entry = () => callback();
+    this.#missedCallbacks.add(entry);
+    return () => this.#missedCallbacks.delete(entry);
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#router.clear();
+    this.#missedCallbacks.clear();
     await closeRedisClient(this.#subscriber);
+  }
+
+  #eventsMissed(): void {
+    for (const callback of [...this.#missedCallbacks]) {
+      try {
+        callback();
+      } catch (error) {
+        this.#onError(error);
+      }
+    }
   }
 
   #receive(message: string): void {
