@@ -152,8 +152,11 @@ export interface CredentialRepository {
    * current credentials carry that refresh token.
    */
   rotate(oldRefreshHash: string, next: DeviceCredentials): Promise<Device | null>;
-  /** The device whose already-rotated refresh token hashes to `hash`, or null. */
-  findDeviceByRetiredRefreshHash(hash: string): Promise<Device | null>;
+  /**
+   * The already-rotated refresh token that hashes to `hash`: its device and when it
+   * was rotated away; null when there is none.
+   */
+  findRetiredRefreshToken(hash: string): Promise<{ device: Device; retiredAt: Date } | null>;
   /** Removes the device's credentials (their tokens stop resolving). */
   revoke(deviceId: string): Promise<void>;
 }

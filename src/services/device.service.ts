@@ -60,9 +60,9 @@ export class DeviceService {
         ]);
         return { issued };
       }
-      const reused = await tx.credentials.findDeviceByRetiredRefreshHash(oldHash);
+      const reused = await tx.credentials.findRetiredRefreshToken(oldHash);
       if (reused === null) return { refused: new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token") };
-      const locked = await tx.devices.findByIdForUpdate(reused.id);
+      const locked = await tx.devices.findByIdForUpdate(reused.device.id);
       if (locked === null || !isLive(locked.state)) {
         return { refused: new AppError("CREDENTIALS_REUSED", "the refresh token was already used") };
       }
@@ -73,7 +73,10 @@ export class DeviceService {
         at: now,
       };
       await tx.devices.setState([locked.id], "DEACTIVATED", "CREDENTIALS_REUSED", now);
-      await tx.audit.append([toAuditEvent(change)]);
+      // How long after its rotation the token came back: seconds hint at a retrying
+      // client, days at a stolen token.
+      const reusedAfterMs = now.getTime() - reused.retiredAt.getTime();
+      await tx.audit.append([{ ...toAuditEvent(change), details: { reused_after_ms: reusedAfterMs } }]);
       return { refused: new AppError("CREDENTIALS_REUSED", "the refresh token was already used"), change };
     });
     if ("change" in outcome && outcome.change) await announce(this.deps, [toDeviceEvent(outcome.change)]);

@@ -5,6 +5,11 @@ import { newId } from "../../src/domain/ids.js";
 import type { ApiKey, App, Device, DeviceCredentials, User } from "../../src/domain/model.js";
 import type { AuditEvent, Store } from "../../src/ports/store.js";
 
+/** The device of a retired refresh token, or null; see findRetiredRefreshToken. */
+async function retiredDevice(store: Store, hash: string): Promise<Device | null> {
+  return (await store.repos.credentials.findRetiredRefreshToken(hash))?.device ?? null;
+}
+
 export interface StoreHarness {
   /** A store on an empty database, already migrated to the latest schema. */
   readonly store: Store;
@@ -456,9 +461,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.repos.devices.listByUser(doomed.id)).toEqual([]);
         expect(await store.repos.devices.findByRegistrationCode(phone.registrationCodeHash)).toBeNull();
         expect(await store.repos.credentials.findByAccessTokenHash(rotated.accessTokenHash)).toBeNull();
-        expect(
-          await store.repos.credentials.findDeviceByRetiredRefreshHash(phoneCreds.refreshTokenHash),
-        ).toBeNull();
+        expect(await retiredDevice(store, phoneCreds.refreshTokenHash)).toBeNull();
         expect(await store.repos.audit.listByUser(appId, doomed.id)).toEqual([]);
 
         expect(await store.repos.users.findById(appId, bystander.id)).toEqual(bystander);
@@ -674,13 +677,12 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
           credentials: next,
           device: made,
         });
+        expect(await retiredDevice(store, current.refreshTokenHash)).toEqual(made);
+        expect(await retiredDevice(store, next.refreshTokenHash)).toBeNull();
+        expect(await retiredDevice(store, newHash())).toBeNull();
         expect(
-          await store.repos.credentials.findDeviceByRetiredRefreshHash(current.refreshTokenHash),
-        ).toEqual(made);
-        expect(
-          await store.repos.credentials.findDeviceByRetiredRefreshHash(next.refreshTokenHash),
-        ).toBeNull();
-        expect(await store.repos.credentials.findDeviceByRetiredRefreshHash(newHash())).toBeNull();
+          (await store.repos.credentials.findRetiredRefreshToken(current.refreshTokenHash))?.retiredAt,
+        ).toEqual(next.issuedAt);
         // The spent token rotates nothing, and nothing is written for it.
         const replay = credentials(made.id, plusMs(t0, 120_000));
         expect(await store.repos.credentials.rotate(current.refreshTokenHash, replay)).toBeNull();
@@ -702,15 +704,11 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(
           (await store.repos.credentials.findByAccessTokenHash(current.accessTokenHash))?.credentials,
         ).toEqual(current);
-        expect(
-          await store.repos.credentials.findDeviceByRetiredRefreshHash(current.refreshTokenHash),
-        ).toBeNull();
+        expect(await retiredDevice(store, current.refreshTokenHash)).toBeNull();
         expect(
           await store.transaction((tx) => tx.credentials.rotate(current.refreshTokenHash, next)),
         ).toEqual(made);
-        expect(
-          await store.repos.credentials.findDeviceByRetiredRefreshHash(current.refreshTokenHash),
-        ).toEqual(made);
+        expect(await retiredDevice(store, current.refreshTokenHash)).toEqual(made);
       });
 
       it("lets exactly one of concurrent rotations with one token win", async () => {
@@ -734,9 +732,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         await store.repos.credentials.revoke(made.id);
         expect(await store.repos.credentials.findByAccessTokenHash(next.accessTokenHash)).toBeNull();
         expect(await store.repos.credentials.rotate(next.refreshTokenHash, credentials(made.id))).toBeNull();
-        expect(
-          await store.repos.credentials.findDeviceByRetiredRefreshHash(current.refreshTokenHash),
-        ).toEqual(made);
+        expect(await retiredDevice(store, current.refreshTokenHash)).toEqual(made);
         await expect(store.repos.credentials.revoke(made.id)).resolves.toBeUndefined();
         await expect(store.repos.credentials.revoke("nope")).resolves.toBeUndefined();
       });

@@ -69,14 +69,15 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
       });
     },
 
-    async findDeviceByRetiredRefreshHash(hash) {
+    async findRetiredRefreshToken(hash) {
       const row = await db
         .selectFrom("retired_refresh_tokens")
         .innerJoin("devices", "devices.id", "retired_refresh_tokens.device_id")
         .selectAll("devices")
+        .select("retired_refresh_tokens.retired_at")
         .where("retired_refresh_tokens.refresh_token_hash", "=", hash)
         .executeTakeFirst();
-      return row ? deviceFromRow(row) : null;
+      return row ? { device: deviceFromRow(row), retiredAt: new Date(row.retired_at) } : null;
     },
 
     async revoke(deviceId) {
