@@ -1,0 +1,54 @@
+import type { ChannelOptions } from "nice-grpc";
+import type { UserlinkError } from "./userlink-error.js";
+
+/** Certificates for TLS, as PEM Buffers. `privateKey` and `certChain` together make mTLS. */
+export interface TlsOptions {
+  /** CA certificates to trust instead of the system roots. */
+  readonly rootCerts?: Buffer;
+  /** The client's private key, for mTLS (with `certChain`). */
+  readonly privateKey?: Buffer;
+  /** The client's certificate chain, for mTLS (with `privateKey`). */
+  readonly certChain?: Buffer;
+  /** The name to check the server certificate against when it differs from the address' host. */
+  readonly serverName?: string;
+}
+
+/** Retries of `UNAVAILABLE`, for the calls that are safe to repeat (see the README). */
+export interface RetryOptions {
+  /** Retries after the first attempt. Default 4. */
+  readonly maxRetries?: number;
+  /** The first backoff; each retry doubles it, with jitter. Default 500 ms. */
+  readonly baseDelayMs?: number;
+  /** The longest backoff. Default 5 000 ms. */
+  readonly maxDelayMs?: number;
+  /** Called before each retry, e.g. to log it. `attempt` counts from 0. */
+  readonly onRetry?: (error: UserlinkError, attempt: number, delayMs: number) => void;
+}
+
+/** What every client factory takes, besides its credential. */
+export interface ClientOptions {
+  /** `host:port`, or `https://host[:port]` for TLS with the system roots. */
+  readonly address: string;
+  /** `true`: TLS with the system roots; an object: TLS with these certificates. Default: plaintext. */
+  readonly tls?: boolean | TlsOptions;
+  /**
+   * The default deadline of each unary call, retries included, in milliseconds; 0 for
+   * none. Default 10 000. Streams (watchDeviceStatus) have no deadline unless the call
+   * sets one.
+   */
+  readonly deadlineMs?: number;
+  /** Retry settings, or `false` for no retries at all. */
+  readonly retry?: false | RetryOptions;
+  /** Passed to the grpc-js channel as they are (keepalive, message sizes, ...). */
+  readonly channelOptions?: ChannelOptions;
+}
+
+/** Per call: cancel it through `signal`, or give it its own deadline (0 for none). */
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+  readonly deadlineMs?: number;
+}
+
+export const DEFAULT_DEADLINE_MS = 10_000;
+
+export const DEFAULT_RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 5_000 } as const;
