@@ -11,7 +11,7 @@ import type { ServiceDeps } from "./service-deps.js";
  * names only the kind of problem: the key, or any part of it, never reaches an error.
  */
 export class ApiKeyAuthenticator {
-  constructor(private readonly deps: Pick<ServiceDeps, "store" | "clock">) {}
+  constructor(private readonly deps: Pick<ServiceDeps, "store" | "clock" | "rateLimits">) {}
 
   async authenticate(bearer: string | undefined): Promise<ApiKeyPrincipal> {
     const parsed = bearer === undefined ? null : parseApiKey(bearer);
@@ -24,6 +24,9 @@ export class ApiKeyAuthenticator {
     if (key.revokedAt !== null) throw new AppError("API_KEY_REVOKED", "the API key was revoked");
     if (key.expiresAt.getTime() <= now.getTime())
       throw new AppError("API_KEY_EXPIRED", "the API key expired");
+    // Counted only for a genuine key: a key id alone is no secret, and a stranger
+    // sending it with a made-up secret must not use up its owner's calls.
+    await this.deps.rateLimits.admitApiKeyCall(key.id);
     if (key.lastUsedAt === null || now.getTime() - key.lastUsedAt.getTime() >= LAST_USED_GRANULARITY_MS) {
       const notAfter = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
       await this.deps.store.repos.apiKeys.touchLastUsed(key.id, now, notAfter);

@@ -1,6 +1,6 @@
 import { issueCredentials, type IssuedCredentials } from "../domain/credentials.js";
 import { planRegistration } from "../domain/device-policy.js";
-import { AppError } from "../domain/errors.js";
+import { AppError, type ErrorCode } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
 import type { App, Device, User } from "../domain/model.js";
 import { hashSecret } from "../domain/secrets.js";
@@ -21,15 +21,37 @@ export interface CreatedUser {
 /** A registration transaction that lost a race is run again, this many times at most. */
 const MAX_ATTEMPTS = 4;
 
+/** The failures that count against the client's failed attempts (rule 14): guessing or garbage. */
+const COUNTED_FAILURES: ReadonlySet<ErrorCode> = new Set([
+  "AUTH_CODE_INVALID",
+  "AUTH_CODE_ALREADY_USED",
+  "INVALID_ARGUMENT",
+]);
+
 /**
  * DeviceService.CreateUser: redeem the code once (rule 1), create or restore the user
  * (rule 3), register the device and apply the device classes (rules 4 and 5) in one
  * transaction, with the user's row locked so restorations of one user queue up.
+ * A client with too many failed attempts is refused before its code is looked at (rule 14).
  */
 export class CreateUserUseCase {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async execute(input: CreateUserInput): Promise<CreatedUser> {
+  /** `clientAddress`: the caller's IP address as the transport saw it, null when unknown. */
+  async execute(input: CreateUserInput, clientAddress: string | null): Promise<CreatedUser> {
+    const { rateLimits } = this.deps;
+    await rateLimits.admitCreateUser(clientAddress);
+    try {
+      return await this.redeem(input);
+    } catch (error) {
+      if (error instanceof AppError && COUNTED_FAILURES.has(error.code)) {
+        await rateLimits.countCreateUserFailure(clientAddress);
+      }
+      throw error;
+    }
+  }
+
+  private async redeem(input: CreateUserInput): Promise<CreatedUser> {
     const { codeWellFormed } = validateCreateUser(input);
     if (!codeWellFormed) throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
     const codeHash = hashSecret(input.authenticationCode);

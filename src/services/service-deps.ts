@@ -3,6 +3,7 @@ import type { Clock } from "../ports/clock.js";
 import type { DeviceEvent, DeviceEventBus } from "../ports/device-event-bus.js";
 import type { Logger } from "../ports/logger.js";
 import type { Store } from "../ports/store.js";
+import type { RateLimits } from "./rate-limits.js";
 
 /** The ports every use case is written against; main.ts picks the adapters. */
 export interface ServiceDeps {
@@ -11,6 +12,8 @@ export interface ServiceDeps {
   readonly events: DeviceEventBus;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Rule 14: API key calls and failed CreateUser attempts, counted across instances. */
+  readonly rateLimits: RateLimits;
 }
 
 /**

@@ -1,0 +1,137 @@
+import { isIPv4, isIPv6 } from "node:net";
+import { AppError } from "../domain/errors.js";
+import type { Clock } from "../ports/clock.js";
+import type { Logger } from "../ports/logger.js";
+import type { RateLimit, RateLimiter } from "../ports/rate-limiter.js";
+
+/** Rule 14's limits, from the configuration. A `max` of 0 turns that limit off. */
+export interface RateLimitSettings {
+  /** LinkService calls per API key. */
+  readonly apiKeyCalls: RateLimit;
+  /** Failed CreateUser attempts per client address. */
+  readonly createUserFailures: RateLimit;
+}
+
+export interface RateLimitsDeps {
+  readonly limiter: RateLimiter;
+  readonly settings: RateLimitSettings;
+  readonly clock: Clock;
+  readonly log: Logger;
+}
+
+type LimitName = "api_key_calls" | "create_user_failures";
+
+/** A limiter that cannot be reached is reported at most this often per limit. */
+const WARN_INTERVAL_MS = 10_000;
+
+/**
+ * The two limits of rule 14 over one shared RateLimiter. Over a limit, a call fails
+ * RATE_LIMITED with the time until the window ends (RetryInfo on the wire).
+ *
+ * Both fail open: when the limiter cannot be reached (Redis down), calls go through
+ * and a warning is logged, so that reads with an API key keep working through a
+ * Redis outage. CreateUser loses nothing by it: it needs Redis for the code itself,
+ * and answers UNAVAILABLE then anyway.
+ */
+export class RateLimits {
+  readonly #deps: RateLimitsDeps;
+  readonly #lastWarnedAt = new Map<LimitName, number>();
+
+  constructor(deps: RateLimitsDeps) {
+    this.#deps = deps;
+  }
+
+  /** Counts one LinkService call of the key; throws RATE_LIMITED when over its limit. */
+  async admitApiKeyCall(keyId: string): Promise<void> {
+    const limit = this.#deps.settings.apiKeyCalls;
+    if (limit.max <= 0) return;
+    const decision = await this.#failOpen("api_key_calls", () =>
+      this.#deps.limiter.hit(`api-key:${keyId}`, limit),
+    );
+    if (decision !== null && !decision.allowed) {
+      throw rateLimited("api_key_calls", "too many calls with this API key", decision.retryAfterMs);
+    }
+  }
+
+  /**
+   * Throws RATE_LIMITED when the client has used up its failed CreateUser attempts;
+   * counts nothing (only failures count, see `countCreateUserFailure`).
+   */
+  async admitCreateUser(clientAddress: string | null): Promise<void> {
+    const limit = this.#deps.settings.createUserFailures;
+    if (limit.max <= 0) return;
+    const decision = await this.#failOpen("create_user_failures", () =>
+      this.#deps.limiter.check(createUserBucket(clientAddress), limit),
+    );
+    if (decision !== null && !decision.allowed) {
+      throw rateLimited(
+        "create_user_failures",
+        "too many failed CreateUser attempts from this address",
+        decision.retryAfterMs,
+      );
+    }
+  }
+
+  /** Counts one failed CreateUser attempt of the client. Never throws. */
+  async countCreateUserFailure(clientAddress: string | null): Promise<void> {
+    const limit = this.#deps.settings.createUserFailures;
+    if (limit.max <= 0) return;
+    await this.#failOpen("create_user_failures", () =>
+      this.#deps.limiter.hit(createUserBucket(clientAddress), limit),
+    );
+  }
+
+  async #failOpen<T>(limit: LimitName, run: () => Promise<T>): Promise<T | null> {
+    try {
+      return await run();
+    } catch (error) {
+      const now = this.#deps.clock.now().getTime();
+      const last = this.#lastWarnedAt.get(limit);
+      if (last === undefined || now - last >= WARN_INTERVAL_MS) {
+        this.#lastWarnedAt.set(limit, now);
+        this.#deps.log.warn({ err: error, limit }, "rate limiter unavailable: calls are let through");
+      }
+      return null;
+    }
+  }
+}
+
+function rateLimited(limit: LimitName, message: string, retryAfterMs: number): AppError {
+  return new AppError("RATE_LIMITED", message, { retryAfterMs, metadata: { limit } });
+}
+
+function createUserBucket(clientAddress: string | null): string {
+  return `create-user-failures:${addressUnit(clientAddress)}`;
+}
+
+/**
+ * What one client is, for counting: an IPv4 address, or an IPv6 /64 (one subscriber
+ * usually holds a whole /64, so single addresses would cost an abuser nothing).
+ * Callers without a known address share one bucket.
+ */
+export function addressUnit(address: string | null): string {
+  if (address === null) return "unknown";
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped !== null && isIPv4(mapped[1]!)) return mapped[1]!;
+  if (isIPv4(address)) return address;
+  if (isIPv6(address)) return `${ipv6Prefix64(address)}::/64`;
+  return "unknown";
+}
+
+/** The first four groups of a valid IPv6 address, e.g. `2001:db8:0:12`. */
+function ipv6Prefix64(address: string): string {
+  let text = address.toLowerCase().replace(/%.*$/, "");
+  // An embedded IPv4 tail is two groups; only their count matters for the prefix.
+  text = text.replace(/\d+\.\d+\.\d+\.\d+$/, "0:0");
+  const [head = "", tail] = text.split("::");
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups =
+    tail === undefined
+      ? left
+      : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
+  return groups
+    .slice(0, 4)
+    .map((group) => parseInt(group, 16).toString(16))
+    .join(":");
+}
