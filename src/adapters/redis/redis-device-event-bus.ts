@@ -1,9 +1,10 @@
-import type { Redis } from "ioredis";
+import type { Cluster, Redis } from "ioredis";
 import type { DeviceEvent, DeviceEventBus, DeviceEventListener } from "../../ports/device-event-bus.js";
 import { DeviceEventRouter } from "../memory/device-event-router.js";
 import { decodeDeviceEvent, encodeDeviceEvent } from "./device-event-codec.js";
 import { closeRedisClient, whenRedisReady } from "./redis-client.js";
 import { withRedisErrors } from "./redis-errors.js";
+import { createSubscriberConnection } from "./redis-subscriber.js";
 
 export interface RedisDeviceEventBusOptions {
   /** Prepended to the channel name, as to every key. */
@@ -15,12 +16,14 @@ export interface RedisDeviceEventBusOptions {
 /**
  * Device events over one Redis pub/sub channel. Each instance subscribes once and fans
  * out locally, so ten thousand open streams cost one Redis subscription, not ten thousand.
+ * On a Redis Cluster the channel is classic (not sharded) pub/sub, which every node
+ * passes on to the subscribers of every other node.
  *
  * The publisher is borrowed (its owner closes it); the subscriber is owned and closed
  * here, since a subscribed connection can do nothing else.
  */
 export class RedisDeviceEventBus implements DeviceEventBus {
-  readonly #publisher: Redis;
+  readonly #publisher: Redis | Cluster;
   readonly #subscriber: Redis;
   readonly #channel: string;
   readonly #onError: (error: unknown) => void;
@@ -29,7 +32,7 @@ export class RedisDeviceEventBus implements DeviceEventBus {
   #started = false;
   #closed = false;
 
-  constructor(publisher: Redis, subscriber: Redis, options: RedisDeviceEventBusOptions) {
+  constructor(publisher: Redis | Cluster, subscriber: Redis, options: RedisDeviceEventBusOptions) {
     this.#publisher = publisher;
     this.#subscriber = subscriber;
     this.#channel = `${options.keyPrefix}device-events`;
@@ -37,16 +40,17 @@ export class RedisDeviceEventBus implements DeviceEventBus {
     this.#router = new DeviceEventRouter(this.#onError);
   }
 
-  /** A started bus on a duplicate of `publisher`'s connection. */
-  static async create(publisher: Redis, options: RedisDeviceEventBusOptions): Promise<RedisDeviceEventBus> {
+  /** A started bus on a subscriber connection of its own beside `publisher`. */
+  static async create(
+    publisher: Redis | Cluster,
+    options: RedisDeviceEventBusOptions,
+  ): Promise<RedisDeviceEventBus> {
     // Our own resubscribe (see start) replaces ioredis', whose failure would go unhandled.
-    const subscriber = publisher.duplicate({
-      autoResubscribe: false,
+    const subscriber = createSubscriberConnection(
+      publisher,
       // Named after the prefix, so an operator (or a test) can tell it apart in CLIENT LIST.
-      connectionName: `userlink-events:${options.keyPrefix}`.replace(/\s/g, "_"),
-    });
-    // duplicate() does not copy listeners; an unheard 'error' event would crash the process.
-    subscriber.on("error", () => {});
+      `userlink-events:${options.keyPrefix}`.replace(/\s/g, "_"),
+    );
     const bus = new RedisDeviceEventBus(publisher, subscriber, options);
     try {
       await bus.start();
