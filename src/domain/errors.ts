@@ -24,7 +24,11 @@ export type ErrorCode =
   /** A dependency (database, Redis) is unreachable or timed out: worth a retry. */
   | "DEPENDENCY_UNAVAILABLE"
   /** Lost a race that a retry would win (serialization failure, deadlock). */
-  | "CONFLICT";
+  | "CONFLICT"
+  /** AdminService needs a client certificate from the configured CA (mTLS). */
+  | "CLIENT_CERTIFICATE_REQUIRED"
+  /** This instance is shutting down: reconnect, and the balancer picks another. */
+  | "SHUTTING_DOWN";
 
 /** A bad field, named by its proto field path (`device.platform`). */
 export interface FieldViolation {

@@ -5,6 +5,12 @@ import { translatingErrors } from "./pg-errors.js";
 import { createRepositories } from "./repositories.js";
 import type { Database } from "./schema.js";
 
+export interface PoolStats {
+  readonly total: number;
+  readonly idle: number;
+  readonly waiting: number;
+}
+
 /**
  * The Store over Kysely, whichever dialect drives it (a pg pool or PGlite; see
  * postgres-store.ts and pglite-store.ts).
@@ -13,8 +19,14 @@ export class KyselyStore implements Store {
   readonly repos: Repositories;
   #closed = false;
 
-  /** Takes ownership of `db`: close() destroys it. */
-  constructor(readonly db: Kysely<Database>) {
+  /**
+   * Takes ownership of `db`: close() destroys it. `poolStats` reports the connection
+   * pool for metrics (there is none on PGlite).
+   */
+  constructor(
+    readonly db: Kysely<Database>,
+    readonly poolStats: () => PoolStats | null = () => null,
+  ) {
     this.repos = createRepositories(db);
   }
 

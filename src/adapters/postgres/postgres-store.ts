@@ -38,5 +38,9 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<K
   // An idle client that errors is emitted on the pool; unhandled, that 'error' event
   // would crash the process.
   pool.on("error", (error) => opts.onIdleConnectionError?.(error));
-  return new KyselyStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }));
+  return new KyselyStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), () => ({
+    total: pool.totalCount,
+    idle: pool.idleCount,
+    waiting: pool.waitingCount,
+  }));
 }

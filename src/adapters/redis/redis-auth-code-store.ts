@@ -92,6 +92,11 @@ export class RedisAuthCodeStore implements AuthCodeStore {
     await withRedisErrors("ping", () => this.#redis.ping());
   }
 
+  /** Whether the connection can take commands now (for metrics). */
+  connectionReady(): boolean {
+    return this.#redis.status === "ready";
+  }
+
   async close(): Promise<void> {
     await closeRedisClient(this.#redis);
   }

@@ -3,7 +3,9 @@ import type { AdminAuthenticator } from "../../services/admin-authenticator.js";
 import type { ApiKeyAuthenticator } from "../../services/api-key-authenticator.js";
 import type { DeviceAuthenticator } from "../../services/device-authenticator.js";
 import type { AdminPrincipal, ApiKeyPrincipal, DevicePrincipal } from "../../services/principals.js";
+import { AppError } from "../../domain/errors.js";
 import { bearerToken } from "./bearer.js";
+import { VERIFIED_CLIENT_CERT_HEADER } from "./server-credentials.js";
 
 /**
  * Authentication is per service, attached with `server.with(...)`, so handlers never
@@ -18,8 +20,21 @@ export function apiKeyAuth(
   };
 }
 
-export function adminAuth(authenticator: AdminAuthenticator): ServerMiddleware<{ caller: AdminPrincipal }> {
+/**
+ * The admin token, and, when a client CA is configured, a verified client certificate
+ * too (marked by the server-credentials interceptor; see VERIFIED_CLIENT_CERT_HEADER).
+ */
+export function adminAuth(
+  authenticator: AdminAuthenticator,
+  options: { requireClientCert: boolean } = { requireClientCert: false },
+): ServerMiddleware<{ caller: AdminPrincipal }> {
   return async function* (call, context) {
+    if (options.requireClientCert && context.metadata.get(VERIFIED_CLIENT_CERT_HEADER) !== "1") {
+      throw new AppError(
+        "CLIENT_CERTIFICATE_REQUIRED",
+        "AdminService needs a client certificate from the configured CA",
+      );
+    }
     const caller = authenticator.authenticate(bearerToken(context.metadata));
     return yield* call.next(call.request, { ...context, caller });
   };

@@ -3,10 +3,12 @@ import {
   DeviceServiceDefinition,
   type WatchDeviceStatusResponse,
 } from "../../gen/userlink/v1/device_service.js";
+import { AppError } from "../../domain/errors.js";
 import type { CreateUserUseCase } from "../../services/create-user.use-case.js";
 import type { DeviceService } from "../../services/device.service.js";
 import type { DevicePrincipal } from "../../services/principals.js";
 import type { WatchDeviceUseCase } from "../../services/watch-device.use-case.js";
+import { clientAddress, type TrustedProxies } from "./client-address.js";
 import { deviceStates, deviceTypes, platforms, stateReasons } from "./enum-mapping.js";
 import { credentialsToProto } from "./message-mapping.js";
 
@@ -21,10 +23,12 @@ export function deviceHandlers(
   createUser: CreateUserUseCase,
   devices: DeviceService,
   watcher: WatchDeviceUseCase,
+  draining: AbortSignal,
+  trustedProxies: TrustedProxies,
 ): ServiceImplementation<typeof DeviceServiceDefinition, { caller: DevicePrincipal }> {
   return {
-    async createUser(request) {
-      const created = await createUser.execute({
+    async createUser(request, context) {
+      const input = {
         authenticationCode: request.authenticationCode,
         requestId: request.requestId,
         app: request.app ?? null,
@@ -36,7 +40,8 @@ export function deviceHandlers(
               osVersion: request.device.osVersion,
             }
           : null,
-      });
+      };
+      const created = await createUser.execute(input, clientAddress(context, trustedProxies));
       return {
         userId: created.user.id,
         deviceId: created.device.id,
@@ -63,13 +68,16 @@ export function deviceHandlers(
       };
     },
     async *watchDeviceStatus(_request, { caller, signal }): AsyncGenerator<WatchDeviceStatusResponse> {
-      for await (const event of watcher.watch(caller, signal)) {
+      for await (const event of watcher.watch(caller, AbortSignal.any([signal, draining]))) {
         yield {
           deviceState: deviceStates.toProto(event.state),
           stateReason: stateReasons.toProto(event.reason),
           changedAt: event.changedAt,
           configVersion: String(event.configVersion),
         };
+      }
+      if (draining.aborted && !signal.aborted) {
+        throw new AppError("SHUTTING_DOWN", "this instance is shutting down; reconnect");
       }
     },
     async resetDevice(_request, { caller }) {

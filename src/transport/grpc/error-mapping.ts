@@ -26,6 +26,8 @@ const STATUS_OF: Record<ErrorCode, Status> = {
   DEPENDENCY_UNAVAILABLE: Status.UNAVAILABLE,
   // A race lost even after the use case's own retries: the caller may try again.
   CONFLICT: Status.ABORTED,
+  CLIENT_CERTIFICATE_REQUIRED: Status.UNAUTHENTICATED,
+  SHUTTING_DOWN: Status.UNAVAILABLE,
 };
 
 /**

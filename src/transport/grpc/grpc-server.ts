@@ -17,10 +17,14 @@ import type { LinkService } from "../../services/link.service.js";
 import type { WatchDeviceUseCase } from "../../services/watch-device.use-case.js";
 import { adminHandlers } from "./admin.handler.js";
 import { adminAuth, apiKeyAuth, deviceAuth } from "./auth.middleware.js";
+import { TrustedProxies } from "./client-address.js";
 import { BODY_AUTHENTICATED_DEVICE_PATHS, deviceHandlers } from "./device.handler.js";
+import type { UserlinkMetrics } from "../ops/metrics.js";
+import { callObserver } from "./call-observer.middleware.js";
 import { errorMiddleware } from "./error.middleware.js";
 import { guardedDefinition, MAX_REQUEST_BYTES } from "./guarded-definition.js";
 import { linkHandlers } from "./link.handler.js";
+import { markVerifiedClientCert } from "./server-credentials.js";
 
 export interface GrpcServices {
   readonly link: LinkService;
@@ -35,14 +39,30 @@ export interface GrpcServices {
 
 const DESCRIPTOR_SET = new URL("../../gen/userlink.binpb", import.meta.url);
 
+export interface GrpcServerOptions {
+  readonly metrics: UserlinkMetrics;
+  /** AdminService also needs a verified client certificate (a client CA is configured). */
+  readonly requireAdminClientCert: boolean;
+  /** Aborted when shutdown begins: open streams end with UNAVAILABLE so SDKs reconnect. */
+  readonly draining: AbortSignal;
+  /** Proxies (IPs, CIDR ranges) whose x-forwarded-for names the client (rate limits per client). */
+  readonly trustedProxies: readonly string[];
+}
+
 export interface BuiltGrpcServer {
   readonly server: Server;
   readonly health: ReturnType<typeof HealthState>;
 }
 
 /** The three services, grpc.health.v1 and server reflection on one nice-grpc server. */
-export function buildGrpcServer(services: GrpcServices, log: Logger): BuiltGrpcServer {
+export function buildGrpcServer(
+  services: GrpcServices,
+  log: Logger,
+  options: GrpcServerOptions,
+): BuiltGrpcServer {
   const server = createServer({
+    // grpc-js server interceptors see the TLS session, which nice-grpc middleware cannot.
+    interceptors: [markVerifiedClientCert],
     // Requests between 64 KiB and this are decoded far enough to be refused with
     // INVALID_ARGUMENT and a BadRequest; beyond it grpc-js refuses them itself.
     "grpc.max_receive_message_length": MAX_REQUEST_BYTES * 16,
@@ -50,6 +70,7 @@ export function buildGrpcServer(services: GrpcServices, log: Logger): BuiltGrpcS
     "grpc.http2.min_ping_interval_without_data_ms": 10_000,
   })
     .use(errorDetailsServerMiddleware)
+    .use(callObserver(log, options.metrics))
     .use(errorMiddleware(log));
 
   server
@@ -59,10 +80,16 @@ export function buildGrpcServer(services: GrpcServices, log: Logger): BuiltGrpcS
     .with(deviceAuth(services.deviceTokens, BODY_AUTHENTICATED_DEVICE_PATHS))
     .add(
       guardedDefinition(DeviceServiceDefinition),
-      deviceHandlers(services.createUser, services.devices, services.watcher),
+      deviceHandlers(
+        services.createUser,
+        services.devices,
+        services.watcher,
+        options.draining,
+        new TrustedProxies(options.trustedProxies),
+      ),
     );
   server
-    .with(adminAuth(services.adminToken))
+    .with(adminAuth(services.adminToken, { requireClientCert: options.requireAdminClientCert }))
     .add(guardedDefinition(AdminServiceDefinition), adminHandlers(services.admin));
 
   const health = HealthState();

@@ -1,0 +1,78 @@
+import { randomUUID } from "node:crypto";
+import { ServerError, Status, type CallContext, type ServerMiddlewareCall } from "nice-grpc";
+import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
+import type { Logger } from "../../ports/logger.js";
+import type { UserlinkMetrics } from "../ops/metrics.js";
+
+/** Sent by callers (and echoed back) to tie their logs to ours. */
+export const REQUEST_ID_HEADER = "x-request-id";
+const USABLE_REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const CREATE_USER = "/userlink.v1.DeviceService/CreateUser";
+const REQUEST_AUTH_CODE = "/userlink.v1.LinkService/RequestAuthCode";
+
+/**
+ * One log line and one set of metrics per call: method, status, ErrorInfo reason,
+ * latency and request id. Sits inside errorDetailsServerMiddleware and outside the
+ * error mapping, so it sees every answer as the caller will. It logs fixed fields
+ * only, never metadata or messages, so no secret can reach the log through it.
+ */
+export function callObserver(log: Logger, metrics: UserlinkMetrics) {
+  return async function* observeCall<Req, Res>(
+    call: ServerMiddlewareCall<Req, Res>,
+    context: CallContext,
+  ): AsyncGenerator<Res, Res | void, undefined> {
+    const started = performance.now();
+    const sent = context.metadata.get(REQUEST_ID_HEADER);
+    const requestId = typeof sent === "string" && USABLE_REQUEST_ID.test(sent) ? sent : randomUUID();
+    context.header.set(REQUEST_ID_HEADER, requestId);
+    const method = call.method.path.slice(1);
+    const streaming = call.method.responseStream;
+    if (streaming) metrics.activeStreams.inc({ method });
+
+    let code = Status.OK;
+    let reason: string | undefined;
+    try {
+      return yield* call.next(call.request, context);
+    } catch (error) {
+      if (error instanceof ServerError) {
+        code = error.code;
+        reason = reasonOf(error);
+      } else {
+        code = context.signal.aborted ? Status.CANCELLED : Status.UNKNOWN;
+      }
+      throw error;
+    } finally {
+      if (context.signal.aborted && code === Status.OK) code = Status.CANCELLED;
+      const seconds = (performance.now() - started) / 1000;
+      if (streaming) metrics.activeStreams.dec({ method });
+      else metrics.latency.observe({ method }, seconds);
+      metrics.calls.inc({ method, code: Status[code] });
+      countCodes(metrics, call.method.path, code, reason);
+      log.info(
+        {
+          method,
+          code: Status[code],
+          ...(reason !== undefined && { reason }),
+          latency_ms: Math.round(seconds * 10_000) / 10,
+          request_id: requestId,
+          peer: context.peer,
+        },
+        "call",
+      );
+    }
+  };
+}
+
+function reasonOf(error: ServerError): string | undefined {
+  if (!(error instanceof RichServerError)) return undefined;
+  const info = error.extra.find((detail): detail is ErrorInfo => detail.$type === ErrorInfo.$type);
+  return info?.reason;
+}
+
+function countCodes(metrics: UserlinkMetrics, path: string, code: Status, reason: string | undefined): void {
+  if (path === REQUEST_AUTH_CODE && code === Status.OK) metrics.codesIssued.inc();
+  if (path !== CREATE_USER) return;
+  if (code === Status.OK) metrics.codesRedeemed.inc();
+  else metrics.codesRejected.inc({ reason: reason ?? Status[code] });
+}

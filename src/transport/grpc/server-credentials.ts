@@ -1,0 +1,78 @@
+import { readFile } from "node:fs/promises";
+import {
+  experimental,
+  ServerCredentials,
+  ServerInterceptingCall,
+  type ServerInterceptor,
+} from "@grpc/grpc-js";
+import type { TlsConfig } from "../../config.js";
+
+/**
+ * Set on a call's metadata by the server itself when the caller presented a client
+ * certificate that the configured CA verified. Whatever a caller sends under this
+ * name is removed first, so the header can only mean what the server saw.
+ */
+export const VERIFIED_CLIENT_CERT_HEADER = "x-userlink-verified-client-cert";
+
+/**
+ * Plaintext, TLS, or TLS with optional client certificates. With a client CA the
+ * handshake asks for a certificate but does not insist (SDKs and backends have none);
+ * one that is presented must verify, and only then does the call count as mTLS.
+ * The files are read once at start: renew certificates with a rolling restart.
+ */
+export async function serverCredentials(tls: TlsConfig | null): Promise<ServerCredentials> {
+  if (tls === null) return ServerCredentials.createInsecure();
+  // Read up front: a missing or unreadable file must stop the start, not the first call.
+  const [certificate, privateKey, clientCa] = await Promise.all([
+    readFile(tls.certFile),
+    readFile(tls.keyFile),
+    tls.clientCaFile === null ? null : readFile(tls.clientCaFile),
+  ]);
+  if (clientCa === null)
+    return ServerCredentials.createSsl(null, [{ cert_chain: certificate, private_key: privateKey }]);
+  // createSsl cannot ask for a client certificate without also demanding one; the
+  // certificate-provider credentials can. grpc-js' FileWatcherCertificateProvider
+  // reads its files only after the server listens, and connections made before that
+  // are dropped, so these providers hand over what was read above straight away.
+  const identity = new LoadedCertificates({ identity: { certificate, privateKey } });
+  const ca = new LoadedCertificates({ ca: { caCertificate: clientCa } });
+  // grpc-js 1.14 names this function's first parameter "ca" but hands it to the
+  // credentials as the identity (and the second as the CA): the order here is the one
+  // that works, as the mTLS tests show.
+  return experimental.createCertificateProviderServerCredentials(identity, ca, false);
+}
+
+/** A certificate provider for certificates already in memory. */
+class LoadedCertificates implements experimental.CertificateProvider {
+  constructor(
+    private readonly loaded: {
+      identity?: experimental.IdentityCertificateUpdate;
+      ca?: experimental.CaCertificateUpdate;
+    },
+  ) {}
+  addCaCertificateListener(listener: experimental.CaCertificateUpdateListener): void {
+    // Deferred: grpc-js registers the watcher that reacts to updates after adding the
+    // listener, and an update before that would be lost.
+    queueMicrotask(() => listener(this.loaded.ca ?? null));
+  }
+  removeCaCertificateListener(): void {}
+  addIdentityCertificateListener(listener: experimental.IdentityCertificateUpdateListener): void {
+    queueMicrotask(() => listener(this.loaded.identity ?? null));
+  }
+  removeIdentityCertificateListener(): void {}
+}
+
+/** Marks calls whose caller proved a verified client certificate; see the header above. */
+export const markVerifiedClientCert: ServerInterceptor = (_method, call) =>
+  new ServerInterceptingCall(call, {
+    start(next) {
+      next({
+        onReceiveMetadata(metadata, forward) {
+          metadata.remove(VERIFIED_CLIENT_CERT_HEADER);
+          if (call.getAuthContext().sslPeerCertificate !== undefined)
+            metadata.set(VERIFIED_CLIENT_CERT_HEADER, "1");
+          forward(metadata);
+        },
+      });
+    },
+  });
