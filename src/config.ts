@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseProxyEntry } from "./transport/grpc/client-address.js";
 
 /**
  * Configuration comes from the environment only, is validated once at start with
@@ -20,10 +21,44 @@ export interface Config {
   readonly migrateOnStart: boolean;
   readonly dbPoolMax: number;
   readonly redisKeyPrefix: string;
+  /**
+   * True: REDIS_URL names seed nodes of a Redis Cluster, listed in `redisClusterNodes`
+   * (and `redisUrl` is REDIS_URL as given, possibly several URLs).
+   */
+  readonly redisCluster: boolean;
+  /** With `redisCluster`: the seed-node URLs; otherwise empty. */
+  readonly redisClusterNodes: readonly string[];
   readonly logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** Null: plaintext (behind a TLS-terminating proxy, or local use). */
+  readonly tls: TlsConfig | null;
+  /** How long shutdown lets calls in flight finish before cutting them. */
+  readonly shutdownGraceMs: number;
+  /** Rule 14; a `max` of 0 turns that limit off. */
+  readonly rateLimits: {
+    /** LinkService calls per API key. */
+    readonly apiKeyCalls: RateLimitConfig;
+    /** Failed CreateUser attempts per client address. */
+    readonly createUserFailures: RateLimitConfig;
+  };
+  /** Addresses and CIDR ranges whose `x-forwarded-for` is believed. */
+  readonly trustedProxies: readonly string[];
+}
+
+export interface RateLimitConfig {
+  readonly max: number;
+  readonly windowMs: number;
+}
+
+export interface TlsConfig {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Set: clients may present a certificate from this CA, and AdminService requires one. */
+  readonly clientCaFile: string | null;
 }
 
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const rateMax = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
+const rateWindowSeconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
 const optionalText = z
   .string()
   .optional()
@@ -49,11 +84,52 @@ const schema = z
     USERLINK_MIGRATE_ON_START: z.enum(["true", "false"]).default("true"),
     USERLINK_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     USERLINK_REDIS_KEY_PREFIX: z.string().default("userlink:"),
+    USERLINK_REDIS_CLUSTER: z.enum(["true", "false"]).default("false"),
+    USERLINK_TLS_CERT_FILE: optionalText,
+    USERLINK_TLS_KEY_FILE: optionalText,
+    USERLINK_TLS_CLIENT_CA_FILE: optionalText,
+    USERLINK_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+    USERLINK_RATE_KEY_MAX: rateMax(1000),
+    USERLINK_RATE_KEY_WINDOW_SECONDS: rateWindowSeconds(10),
+    USERLINK_RATE_CREATE_USER_FAILURES_MAX: rateMax(30),
+    USERLINK_RATE_CREATE_USER_WINDOW_SECONDS: rateWindowSeconds(60),
+    // The built-in gRPC-Web translator reaches the gRPC server over loopback.
+    USERLINK_TRUSTED_PROXIES: z
+      .string()
+      .default("127.0.0.1,::1")
+      .transform((text, ctx) => {
+        const entries = text
+          .split(",")
+          .map((entry) => entry.trim())
+          .filter((entry) => entry !== "");
+        entries.forEach((entry, i) => {
+          if (parseProxyEntry(entry) === null) {
+            ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not an IP address or CIDR range` });
+          }
+        });
+        return entries;
+      }),
     USERLINK_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),
   })
   .superRefine((env, ctx) => {
+    checkRedisCluster(env, ctx);
+    // A certificate without its key (or the reverse) is a half-done TLS setup.
+    if ((env.USERLINK_TLS_CERT_FILE === null) !== (env.USERLINK_TLS_KEY_FILE === null)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.USERLINK_TLS_CERT_FILE === null ? "USERLINK_TLS_CERT_FILE" : "USERLINK_TLS_KEY_FILE"],
+        message: "USERLINK_TLS_CERT_FILE and USERLINK_TLS_KEY_FILE go together",
+      });
+    }
+    if (env.USERLINK_TLS_CLIENT_CA_FILE !== null && env.USERLINK_TLS_CERT_FILE === null) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["USERLINK_TLS_CLIENT_CA_FILE"],
+        message: "needs USERLINK_TLS_CERT_FILE and USERLINK_TLS_KEY_FILE (client certificates need TLS)",
+      });
+    }
     // Several instances must share one admin token: it cannot be made up by each.
     if (env.DATABASE_URL !== null && env.USERLINK_ADMIN_TOKEN === null) {
       ctx.addIssue({
@@ -63,6 +139,58 @@ const schema = z
       });
     }
   });
+
+/** REDIS_URL as comma-separated URLs (one, unless it names a cluster's seed nodes). */
+function splitRedisUrls(text: string): string[] {
+  return text
+    .split(",")
+    .map((part) => part.trim())
+    .filter((part) => part !== "");
+}
+
+function checkRedisCluster(
+  env: {
+    REDIS_URL: string | null;
+    USERLINK_REDIS_CLUSTER: "true" | "false";
+    USERLINK_REDIS_KEY_PREFIX: string;
+  },
+  ctx: z.RefinementCtx,
+): void {
+  const issue = (path: string, message: string) => ctx.addIssue({ code: "custom", path: [path], message });
+  if (env.USERLINK_REDIS_CLUSTER === "false") {
+    if (env.REDIS_URL !== null && splitRedisUrls(env.REDIS_URL).length > 1) {
+      issue("REDIS_URL", "several URLs (cluster seed nodes) need USERLINK_REDIS_CLUSTER=true");
+    }
+    return;
+  }
+  if (env.REDIS_URL === null) {
+    issue("USERLINK_REDIS_CLUSTER", "needs REDIS_URL (one or more seed nodes of the cluster)");
+    return;
+  }
+  // Messages name the position only: a URL may carry a password.
+  const urls: URL[] = [];
+  splitRedisUrls(env.REDIS_URL).forEach((text, i) => {
+    const url = URL.canParse(text) ? new URL(text) : null;
+    if (url === null || !/^rediss?:$/.test(url.protocol) || url.hostname === "") {
+      issue("REDIS_URL", `seed ${i + 1} must be a redis:// or rediss:// URL with a host`);
+    } else if (!["", "/", "/0"].includes(url.pathname)) {
+      issue("REDIS_URL", `seed ${i + 1}: a Redis Cluster has database 0 only`);
+    } else {
+      urls.push(url);
+    }
+  });
+  const first = urls[0];
+  const differs = (u: URL) =>
+    first !== undefined &&
+    (u.protocol !== first.protocol || u.username !== first.username || u.password !== first.password);
+  if (urls.some(differs)) {
+    issue("REDIS_URL", "every seed node needs the same scheme (TLS or not) and credentials");
+  }
+  // Keys carry their own hash tags; a brace in the prefix would take over their slots.
+  if (/[{}]/.test(env.USERLINK_REDIS_KEY_PREFIX)) {
+    issue("USERLINK_REDIS_KEY_PREFIX", "must not contain { or } on a Redis Cluster (hash tags decide slots)");
+  }
+}
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -95,6 +223,30 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     migrateOnStart: e.USERLINK_MIGRATE_ON_START === "true",
     dbPoolMax: e.USERLINK_DB_POOL_MAX,
     redisKeyPrefix: e.USERLINK_REDIS_KEY_PREFIX,
+    redisCluster: e.USERLINK_REDIS_CLUSTER === "true",
+    redisClusterNodes: Object.freeze(
+      e.USERLINK_REDIS_CLUSTER === "true" && e.REDIS_URL !== null ? splitRedisUrls(e.REDIS_URL) : [],
+    ),
     logLevel: e.USERLINK_LOG_LEVEL,
+    tls:
+      e.USERLINK_TLS_CERT_FILE !== null && e.USERLINK_TLS_KEY_FILE !== null
+        ? Object.freeze({
+            certFile: e.USERLINK_TLS_CERT_FILE,
+            keyFile: e.USERLINK_TLS_KEY_FILE,
+            clientCaFile: e.USERLINK_TLS_CLIENT_CA_FILE,
+          })
+        : null,
+    shutdownGraceMs: e.USERLINK_SHUTDOWN_GRACE_SECONDS * 1000,
+    rateLimits: Object.freeze({
+      apiKeyCalls: Object.freeze({
+        max: e.USERLINK_RATE_KEY_MAX,
+        windowMs: e.USERLINK_RATE_KEY_WINDOW_SECONDS * 1000,
+      }),
+      createUserFailures: Object.freeze({
+        max: e.USERLINK_RATE_CREATE_USER_FAILURES_MAX,
+        windowMs: e.USERLINK_RATE_CREATE_USER_WINDOW_SECONDS * 1000,
+      }),
+    }),
+    trustedProxies: Object.freeze(e.USERLINK_TRUSTED_PROXIES),
   });
 }

@@ -3,17 +3,25 @@ import { join } from "node:path";
 import { pino, type Logger as Pino } from "pino";
 import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js";
 import { MemoryDeviceEventBus } from "./adapters/memory/memory-device-event-bus.js";
+import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
 import type { KyselyStore } from "./adapters/postgres/kysely-store.js";
 import { createPGliteStore } from "./adapters/postgres/pglite-store.js";
 import { createPostgresStore } from "./adapters/postgres/postgres-store.js";
 import { RedisAuthCodeStore } from "./adapters/redis/redis-auth-code-store.js";
 import { RedisDeviceEventBus } from "./adapters/redis/redis-device-event-bus.js";
-import { closeRedisClient, createRedisClient, whenRedisReady } from "./adapters/redis/redis-client.js";
+import { RedisRateLimiter } from "./adapters/redis/redis-rate-limiter.js";
+import {
+  closeRedisClient,
+  createRedisClient,
+  createRedisClusterClient,
+  whenRedisReady,
+} from "./adapters/redis/redis-client.js";
 import type { Config } from "./config.js";
 import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
 import type { AuthCodeStore } from "./ports/auth-code-store.js";
 import { systemClock } from "./ports/clock.js";
 import type { DeviceEventBus } from "./ports/device-event-bus.js";
+import type { RateLimiter } from "./ports/rate-limiter.js";
 import { AdminAuthenticator } from "./services/admin-authenticator.js";
 import { AdminService } from "./services/admin.service.js";
 import { ApiKeyAuthenticator } from "./services/api-key-authenticator.js";
@@ -21,14 +29,23 @@ import { CreateUserUseCase } from "./services/create-user.use-case.js";
 import { DeviceAuthenticator } from "./services/device-authenticator.js";
 import { DeviceService } from "./services/device.service.js";
 import { LinkService } from "./services/link.service.js";
+import { RateLimits } from "./services/rate-limits.js";
 import type { ServiceDeps } from "./services/service-deps.js";
 import { WatchDeviceUseCase } from "./services/watch-device.use-case.js";
 import { buildGrpcServer } from "./transport/grpc/grpc-server.js";
+import { serverCredentials } from "./transport/grpc/server-credentials.js";
+import { UserlinkMetrics } from "./transport/ops/metrics.js";
+import { createOpsServer, listenOps } from "./transport/ops/ops-server.js";
+import { startGrpcWebServer } from "./transport/grpc-web/grpc-web-server.js";
 
 export interface RunningUserlink {
   /** `host:port` the gRPC server listens on (the real port when 0 was asked for). */
   readonly grpcAddress: string;
   readonly grpcPort: number;
+  /** The port gRPC-Web listens on, in front of the gRPC server (the real port when 0 was asked for). */
+  readonly grpcWebPort: number;
+  /** The ops HTTP port: /metrics, /healthz, /readyz. */
+  readonly opsPort: number;
   /** True when running on PGlite and in-process codes: one instance only. */
   readonly embedded: boolean;
   readonly adminToken: string;
@@ -63,14 +80,34 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
     closers.push(() => store.close());
     if (config.migrateOnStart) await store.migrateToLatest();
 
-    const { codes, events } = await openCodesAndEvents(config, log, closers);
+    const { codes, events, limiter } = await openCodesAndEvents(config, log, closers);
 
     const admin =
       config.adminToken !== null
         ? { token: config.adminToken, created: false }
         : await loadOrCreateAdminToken(config.dataDir);
 
-    const deps: ServiceDeps = { store, codes, events, clock: systemClock, log };
+    // Readiness and metrics come up first: /readyz says "no" until gRPC listens.
+    let serving = false;
+    const draining = new AbortController();
+    const metrics = new UserlinkMetrics({ dbPool: store.poolStats, redisReady: () => redisReady(codes) });
+    const ops = createOpsServer({
+      metrics,
+      checks: { database: () => store.ping(), codes: () => codes.ping() },
+      draining: () => !serving || draining.signal.aborted,
+    });
+    const opsPort = await listenOps(ops, config.host, config.opsPort);
+    closers.push(
+      () =>
+        new Promise<void>((resolve) => {
+          ops.close(() => resolve());
+          // Scrapers keep connections alive; close() alone would wait for them.
+          ops.closeAllConnections();
+        }),
+    );
+
+    const rateLimits = new RateLimits({ limiter, settings: config.rateLimits, clock: systemClock, log });
+    const deps: ServiceDeps = { store, codes, events, clock: systemClock, log, rateLimits };
     const { server } = buildGrpcServer(
       {
         link: new LinkService(deps),
@@ -83,18 +120,44 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
         adminToken: new AdminAuthenticator(admin.token),
       },
       log,
+      {
+        metrics,
+        requireAdminClientCert: config.tls?.clientCaFile != null,
+        draining: draining.signal,
+        trustedProxies: config.trustedProxies,
+      },
     );
-    const grpcPort = await server.listen(`${config.host}:${config.grpcPort}`);
+    const grpcPort = await server.listen(
+      `${config.host}:${config.grpcPort}`,
+      await serverCredentials(config.tls),
+    );
     closers.push(async () => {
-      // Let calls in flight finish for a moment, then cut the rest (streams included).
-      const forced = setTimeout(() => server.forceShutdown(), 5_000);
+      // Calls in flight get the grace period to finish; whatever is left is cut.
+      const forced = setTimeout(() => server.forceShutdown(), config.shutdownGraceMs);
       await server.shutdown();
       clearTimeout(forced);
     });
+    const grpcWeb = await startGrpcWebServer({
+      host: config.host,
+      port: config.grpcWebPort,
+      grpcHost: config.host,
+      grpcPort,
+      grpcTls: config.tls !== null,
+      corsOrigins: config.corsOrigins,
+      log,
+    });
+    // Closed before the gRPC server (closers run in reverse): it stops accepting, lets
+    // its calls finish for as long as the gRPC server would, then ends the rest.
+    closers.push(() => grpcWeb.close(config.shutdownGraceMs));
+    // Runs first on close: /readyz turns false and open streams end with UNAVAILABLE.
+    closers.push(async () => draining.abort());
+    serving = true;
 
     return {
       grpcAddress: `${config.host}:${grpcPort}`,
       grpcPort,
+      grpcWebPort: grpcWeb.port,
+      opsPort,
       embedded: config.databaseUrl === null,
       adminToken: admin.token,
       adminTokenCreated: admin.created,
@@ -134,27 +197,32 @@ async function openCodesAndEvents(
   config: Config,
   log: Pino,
   closers: Array<() => Promise<void>>,
-): Promise<{ codes: AuthCodeStore; events: DeviceEventBus }> {
+): Promise<{ codes: AuthCodeStore; events: DeviceEventBus; limiter: RateLimiter }> {
   const onError = (error: unknown): void => log.warn({ err: error }, "device event bus error");
   if (config.redisUrl === null) {
     const codes = new MemoryAuthCodeStore({ clock: systemClock });
     const events = new MemoryDeviceEventBus({ onError });
+    const limiter = new MemoryRateLimiter({ clock: systemClock });
     closers.push(
       () => codes.close(),
       () => events.close(),
+      () => limiter.close(),
     );
-    return { codes, events };
+    return { codes, events, limiter };
   }
   let lastError = "";
-  const redis = createRedisClient(config.redisUrl, {
+  const redisOptions = {
     connectionName: "userlink",
-    onError: (error) => {
+    onError: (error: Error) => {
       // Every failed reconnect repeats the error; say it once per change.
       if (error.message === lastError) return;
       lastError = error.message;
       log.warn({ err: error }, "redis connection error");
     },
-  });
+  };
+  const redis = config.redisCluster
+    ? createRedisClusterClient(config.redisClusterNodes, redisOptions)
+    : createRedisClient(config.redisUrl, redisOptions);
   redis.on("ready", () => (lastError = ""));
   try {
     await whenRedisReady(redis);
@@ -166,5 +234,12 @@ async function openCodesAndEvents(
   closers.push(() => codes.close());
   const events = await RedisDeviceEventBus.create(redis, { keyPrefix: config.redisKeyPrefix, onError });
   closers.push(() => events.close());
-  return { codes, events };
+  // Shares the codes' connection (the code store closes it).
+  const limiter = new RedisRateLimiter(redis, { keyPrefix: config.redisKeyPrefix });
+  return { codes, events, limiter };
+}
+
+/** For the metrics: the code store's Redis connection state, null when there is none. */
+function redisReady(codes: AuthCodeStore): boolean | null {
+  return codes instanceof RedisAuthCodeStore ? codes.connectionReady() : null;
 }

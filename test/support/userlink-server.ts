@@ -51,9 +51,14 @@ export function configFor(storage: Storage, env: Record<string, string> = {}): C
     USERLINK_ADMIN_TOKEN: storage.adminToken,
     USERLINK_HOST: "127.0.0.1",
     USERLINK_GRPC_PORT: "0",
+    USERLINK_GRPCWEB_PORT: "0",
+    USERLINK_OPS_PORT: "0",
     USERLINK_DATA_DIR: storage.dataDir,
     USERLINK_REDIS_KEY_PREFIX: storage.redisKeyPrefix,
     USERLINK_LOG_LEVEL: "silent",
+    // Every test instance sees all its calls from 127.0.0.1; the rate-limit tests set
+    // their own low limits, the rest must not trip over the production default.
+    USERLINK_RATE_CREATE_USER_FAILURES_MAX: "1000",
     ...env,
   });
 }
@@ -66,6 +71,8 @@ export type AdminClient = Client<typeof AdminServiceDefinition>;
 export interface TestInstance {
   readonly running: RunningUserlink;
   readonly address: string;
+  /** Base URL of the instance's gRPC-Web endpoint, `http://127.0.0.1:<port>`. */
+  readonly grpcWebUrl: string;
   readonly admin: AdminClient;
   /** LinkService with `authorization: Bearer <apiKey>`. */
   link(apiKey: string): LinkClient;
@@ -88,6 +95,7 @@ export async function startInstance(
   return {
     running,
     address,
+    grpcWebUrl: `http://127.0.0.1:${running.grpcWebPort}`,
     admin: factory.create(AdminServiceDefinition, channel, bearer(storage.adminToken)),
     link: (apiKey) => factory.create(LinkServiceDefinition, channel, bearer(apiKey)),
     device: (accessToken) =>

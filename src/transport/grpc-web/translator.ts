@@ -1,0 +1,354 @@
+import type { IncomingMessage } from "node:http";
+import {
+  constants,
+  type ClientHttp2Stream,
+  type Http2ServerRequest,
+  type IncomingHttpHeaders,
+  type OutgoingHttpHeaders,
+} from "node:http2";
+import type { Logger } from "../../ports/logger.js";
+import { decodeBase64Chunks } from "./base64-text.js";
+import { checkRequestFrames, FRAME_HEADER_BYTES } from "./frame-codec.js";
+import type { GrpcUpstream } from "./grpc-upstream.js";
+import {
+  statusOfHttpStatus,
+  statusOfReset,
+  trailersOf,
+  translatorStatus,
+  type TranslatorStatus,
+} from "./translator-status.js";
+import { WebResponse, type HeaderValue, type WebResponseTarget } from "./web-response.js";
+
+export type WebRequest = IncomingMessage | Http2ServerRequest;
+
+/** `/package.Service/Method`: nothing else is a gRPC call. */
+const METHOD_PATH = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
+/** PROTOCOL-HTTP2.md's Timeout: up to 8 digits and a unit (grpc-js answers INTERNAL to others). */
+const GRPC_TIMEOUT = /^\d{1,8}[HMSmun]$/;
+
+// Not passed on to the gRPC server: hop-by-hop, what the translation replaces, and
+// grpc-* headers other than the deadline (compression is not negotiated through us).
+const DROPPED_REQUEST_HEADERS = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "http2-settings",
+  "te",
+  "content-length",
+  "content-type",
+  "accept",
+  "accept-encoding",
+  "x-grpc-web",
+]);
+// Not passed back to the client: HTTP/2 framing and what the gRPC-Web response sets.
+const DROPPED_RESPONSE_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "date",
+  "grpc-encoding",
+  "grpc-accept-encoding",
+]);
+
+export interface TranslatorOptions {
+  readonly upstream: GrpcUpstream;
+  /** Largest request body, decoded (the base64 of text mode may be a third longer). */
+  readonly maxRequestBytes: number;
+  /** How long a client may take to send its whole request body. */
+  readonly bodyTimeoutMs?: number;
+  readonly log: Logger;
+}
+
+const DEFAULT_BODY_TIMEOUT_MS = 30_000;
+
+/** What the gRPC-Web content type says about the body. */
+export interface WebMode {
+  readonly text: boolean;
+  /** Echoed on the response. */
+  readonly contentType: string;
+}
+
+/** The content type's mode, or null when it is not gRPC-Web with protobuf messages. */
+export function webModeOf(contentType: string | undefined): WebMode | null {
+  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
+  if (type === "application/grpc-web" || type === "application/grpc-web+proto") {
+    return { text: false, contentType: type };
+  }
+  if (type === "application/grpc-web-text" || type === "application/grpc-web-text+proto") {
+    return { text: true, contentType: type };
+  }
+  return null;
+}
+
+/**
+ * Relays gRPC-Web calls to the gRPC server and back, knowing nothing of the methods:
+ * the request body's frames go on as they are (after checking them, text mode decoded),
+ * the response's message frames come back as they arrive and its trailers become the
+ * final frame. A client that goes away cancels the upstream stream (RST_STREAM), so
+ * the handler's AbortSignal fires.
+ */
+export class GrpcWebTranslator {
+  readonly #options: TranslatorOptions;
+  readonly #calls = new Set<RelayedCall>();
+  readonly #idleWaiters = new Set<() => void>();
+
+  constructor(options: TranslatorOptions) {
+    this.#options = options;
+  }
+
+  /** Calls in flight. */
+  get activeCalls(): number {
+    return this.#calls.size;
+  }
+
+  async handle(
+    req: WebRequest,
+    res: WebResponseTarget,
+    mode: WebMode,
+    responseHeaders: Record<string, string>,
+  ): Promise<void> {
+    const call = new RelayedCall(
+      req,
+      new WebResponse(res, { contentType: mode.contentType, text: mode.text, headers: responseHeaders }),
+    );
+    this.#calls.add(call);
+    res.once("close", () => {
+      call.clientClosed();
+      this.#calls.delete(call);
+      if (this.#calls.size === 0) for (const wake of [...this.#idleWaiters]) wake();
+    });
+    try {
+      await this.#relay(req, mode, call);
+    } catch (error) {
+      this.#options.log.error({ err: error }, "gRPC-Web translation failed");
+      call.fail(translatorStatus.internal());
+    }
+  }
+
+  /** Resolves once no call is in flight, or after `timeoutMs`; false on timeout. */
+  whenIdle(timeoutMs: number): Promise<boolean> {
+    if (this.#calls.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const wake = (): void => {
+        clearTimeout(timer);
+        this.#idleWaiters.delete(wake);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.#idleWaiters.delete(wake);
+        resolve(false);
+      }, timeoutMs);
+      this.#idleWaiters.add(wake);
+    });
+  }
+
+  /** Ends every call in flight with `status`, cancelling it upstream. */
+  endAll(status: TranslatorStatus): void {
+    for (const call of this.#calls) call.fail(status);
+  }
+
+  async #relay(req: WebRequest, mode: WebMode, call: RelayedCall): Promise<void> {
+    const { maxRequestBytes } = this.#options;
+    const path = req.url ?? "";
+    if (!METHOD_PATH.test(path)) return call.fail(translatorStatus.unknownMethod());
+    const timeout = req.headers["grpc-timeout"];
+    if (timeout !== undefined && !GRPC_TIMEOUT.test(String(timeout))) {
+      return call.fail(translatorStatus.badRequest("grpc-timeout is not a valid timeout"));
+    }
+
+    const wireLimit = mode.text ? Math.ceil(maxRequestBytes / 3) * 4 : maxRequestBytes;
+    const tooLarge = translatorStatus.badRequest(`the request body is larger than ${maxRequestBytes} bytes`);
+    const declared = Number(req.headers["content-length"] ?? 0);
+    if (declared > wireLimit) return call.fail(tooLarge);
+
+    const wire = await readBody(req, wireLimit, this.#options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS);
+    if (wire === "gone") return;
+    if (wire === "too-large") return call.fail(tooLarge);
+    if (wire === "too-slow") return call.fail(translatorStatus.bodyTooSlow());
+
+    const body = mode.text ? decodeBase64Chunks(wire.toString("latin1")) : wire;
+    if (body === null) return call.fail(translatorStatus.badRequest("the request body is not valid base64"));
+    if (body.length > maxRequestBytes) return call.fail(tooLarge);
+    const problem = checkRequestFrames(body, maxRequestBytes - FRAME_HEADER_BYTES);
+    if (problem !== null) {
+      return call.fail(
+        problem.kind === "compressed"
+          ? translatorStatus.compressed(problem.message)
+          : translatorStatus.badRequest(problem.message),
+      );
+    }
+
+    let stream: ClientHttp2Stream;
+    try {
+      stream = this.#options.upstream.request(upstreamHeaders(req, path));
+    } catch (error) {
+      this.#options.log.warn({ err: error }, "could not open a stream to the gRPC server");
+      return call.fail(translatorStatus.unavailable("the gRPC server is unreachable"));
+    }
+    call.attach(stream);
+    stream.end(body);
+  }
+}
+
+/** One call: its upstream stream, and the translation of what comes back. */
+class RelayedCall {
+  readonly #req: WebRequest;
+  readonly #res: WebResponse;
+  #stream: ClientHttp2Stream | null = null;
+
+  constructor(req: WebRequest, res: WebResponse) {
+    this.#req = req;
+    this.#res = res;
+  }
+
+  /** Answers with a status of the translator's own, ending the upstream stream if any. */
+  fail(status: TranslatorStatus): void {
+    this.#cancelUpstream();
+    // A body left unread (HTTP/1.1) means the connection cannot carry another request.
+    this.#res.finish(trailersOf(status), { closeConnection: !this.#req.complete });
+  }
+
+  /** The response is over, or the client went away before it was: the call is over too. */
+  clientClosed(): void {
+    this.#cancelUpstream();
+  }
+
+  attach(stream: ClientHttp2Stream): void {
+    this.#stream = stream;
+    let failure: TranslatorStatus | null = null;
+    let trailers: Array<[string, string]> | null = null;
+    let error: Error | null = null;
+
+    stream.on("response", (headers) => {
+      const status = Number(headers[":status"]);
+      if (status !== 200) {
+        failure = statusOfHttpStatus(status);
+      } else if (headers["grpc-status"] !== undefined) {
+        // Trailers-only: the status came in the headers; it still goes in the last frame.
+        trailers = trailerLines(headers);
+      } else {
+        this.#res.sendHeaders(metadataOf(headers));
+      }
+    });
+    stream.on("data", (chunk: Buffer) => {
+      if (failure !== null || trailers !== null) return;
+      if (!this.#res.write(chunk)) {
+        stream.pause();
+        this.#res.onDrain(() => stream.resume());
+      }
+    });
+    stream.on("trailers", (headers) => {
+      trailers = trailerLines(headers);
+    });
+    stream.on("error", (e: Error) => {
+      error = e;
+    });
+    stream.on("close", () => {
+      if (this.#res.ended) return;
+      if (trailers !== null) return this.#res.finish(trailers);
+      if (failure !== null) return this.#res.finish(trailersOf(failure));
+      const sessionAlive = stream.session !== undefined && !stream.session.destroyed;
+      const reset = stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR;
+      if (sessionAlive && reset && (error === null || errorCode(error) === "ERR_HTTP2_STREAM_ERROR")) {
+        return this.#res.finish(trailersOf(statusOfReset(stream.rstCode!)));
+      }
+      if (error !== null || !sessionAlive) {
+        return this.#res.finish(trailersOf(translatorStatus.unavailable("the gRPC server is unreachable")));
+      }
+      // The server ended the stream without a status: a broken gRPC server.
+      this.#res.finish(trailersOf(translatorStatus.internal()));
+    });
+  }
+
+  #cancelUpstream(): void {
+    const stream = this.#stream;
+    if (stream !== null && !stream.closed && !stream.destroyed) stream.close(constants.NGHTTP2_CANCEL);
+  }
+}
+
+function errorCode(error: Error): unknown {
+  return (error as Error & { code?: unknown }).code;
+}
+
+/** The request's headers as gRPC metadata, plus what gRPC over HTTP/2 requires. */
+function upstreamHeaders(req: WebRequest, path: string): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = {
+    ":method": "POST",
+    ":path": path,
+    "content-type": "application/grpc",
+    te: "trailers",
+  };
+  // Headers the Connection header names are hop-by-hop too.
+  const hopByHop = new Set(
+    String(req.headers.connection ?? "")
+      .split(",")
+      .map((name) => name.trim().toLowerCase()),
+  );
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value === undefined || name.startsWith(":") || DROPPED_REQUEST_HEADERS.has(name)) continue;
+    if (hopByHop.has(name)) continue;
+    if (name.startsWith("grpc-") && name !== "grpc-timeout") continue;
+    headers[name] = value;
+  }
+  const peer = req.socket.remoteAddress;
+  if (peer !== undefined) {
+    const forwarded = req.headers["x-forwarded-for"];
+    headers["x-forwarded-for"] = forwarded === undefined ? peer : `${String(forwarded)}, ${peer}`;
+  }
+  return headers;
+}
+
+function metadataOf(headers: IncomingHttpHeaders): Array<[string, HeaderValue]> {
+  const metadata: Array<[string, HeaderValue]> = [];
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.startsWith(":") || DROPPED_RESPONSE_HEADERS.has(name)) continue;
+    metadata.push([name, value]);
+  }
+  return metadata;
+}
+
+function trailerLines(headers: IncomingHttpHeaders): Array<[string, string]> {
+  const lines: Array<[string, string]> = [];
+  for (const [name, value] of metadataOf(headers)) {
+    for (const item of typeof value === "string" ? [value] : value) lines.push([name, item]);
+  }
+  return lines;
+}
+
+/** The whole body, unless it grows past `limit`, takes too long, or the client goes away. */
+function readBody(
+  req: WebRequest,
+  limit: number,
+  timeoutMs: number,
+): Promise<Buffer | "too-large" | "too-slow" | "gone"> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const timer = setTimeout(() => {
+      req.pause();
+      settle("too-slow");
+    }, timeoutMs);
+    const settle = (result: Buffer | "too-large" | "too-slow" | "gone"): void => {
+      clearTimeout(timer);
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("close", onClose);
+      req.off("error", onClose);
+      resolve(result);
+    };
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size <= limit) return void chunks.push(chunk);
+      req.pause();
+      settle("too-large");
+    };
+    const onEnd = (): void => settle(Buffer.concat(chunks, size));
+    const onClose = (): void => settle("gone");
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("close", onClose);
+    req.on("error", onClose);
+  });
+}

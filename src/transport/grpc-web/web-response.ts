@@ -1,0 +1,84 @@
+import type { ServerResponse } from "node:http";
+import { constants, Http2ServerResponse } from "node:http2";
+import { encodeBase64 } from "./base64-text.js";
+import { encodeTrailerFrame } from "./frame-codec.js";
+
+export type WebResponseTarget = ServerResponse | Http2ServerResponse;
+
+export type HeaderValue = string | readonly string[];
+
+/**
+ * The response of one gRPC-Web call: HTTP 200 with the gRPC response headers, then the
+ * message frames as they come (base64 in text mode), then the trailer frame. The status
+ * always travels in that last frame, never as HTTP status or headers.
+ */
+export class WebResponse {
+  readonly #res: WebResponseTarget;
+  readonly #contentType: string;
+  readonly #text: boolean;
+  readonly #baseHeaders: Record<string, string>;
+  #ended = false;
+
+  constructor(
+    res: WebResponseTarget,
+    options: { contentType: string; text: boolean; headers: Record<string, string> },
+  ) {
+    this.#res = res;
+    this.#contentType = options.contentType;
+    this.#text = options.text;
+    this.#baseHeaders = options.headers;
+  }
+
+  /** True once the trailer frame was written or the client went away. */
+  get ended(): boolean {
+    return this.#ended || this.#res.destroyed;
+  }
+
+  /** Sends the status line and headers now, so the client sees them before any message. */
+  sendHeaders(metadata: Iterable<readonly [string, HeaderValue]> = []): void {
+    if (this.#res.headersSent) return;
+    for (const [name, value] of Object.entries(this.#baseHeaders)) this.#res.setHeader(name, value);
+    for (const [name, value] of metadata) {
+      try {
+        this.#res.setHeader(name, value as string | string[]);
+      } catch {
+        // A value HTTP/2 carried that HTTP/1.1 cannot: that header is left out.
+      }
+    }
+    this.#res.setHeader("content-type", this.#contentType);
+    this.#res.writeHead(200);
+    if ("flushHeaders" in this.#res) this.#res.flushHeaders();
+  }
+
+  /** Relays message bytes; false when the client is slow (wait for `onDrain`). */
+  write(bytes: Uint8Array): boolean {
+    if (this.ended) return true;
+    this.sendHeaders();
+    // Both response kinds take a chunk alone; their overloads differ only beyond that.
+    return (this.#res as ServerResponse).write(this.#text ? encodeBase64(bytes) : bytes);
+  }
+
+  onDrain(listener: () => void): void {
+    this.#res.once("drain", listener);
+  }
+
+  /** Writes the trailer frame and ends the response. */
+  finish(trailers: Iterable<readonly [string, string]>, options: { closeConnection?: boolean } = {}): void {
+    if (this.ended) return;
+    this.#ended = true;
+    const res = this.#res;
+    // The request body was not read to its end: an HTTP/1.1 connection cannot carry
+    // another request, and an HTTP/2 stream is reset (NO_ERROR) once the answer is out,
+    // so that the client stops sending.
+    const unread = options.closeConnection === true;
+    if (unread && !res.headersSent && !(res instanceof Http2ServerResponse))
+      res.setHeader("connection", "close");
+    this.sendHeaders();
+    const frame = encodeTrailerFrame(trailers);
+    res.end(this.#text ? encodeBase64(frame) : frame, () => {
+      if (unread && res instanceof Http2ServerResponse && !res.stream.closed) {
+        res.stream.close(constants.NGHTTP2_NO_ERROR);
+      }
+    });
+  }
+}
