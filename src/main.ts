@@ -1,4 +1,4 @@
-import { mkdir } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pino, type Logger as Pino } from "pino";
 import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js";
@@ -143,6 +143,9 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
       grpcHost: config.host,
       grpcPort,
       grpcTls: config.tls !== null,
+      ...(config.tls !== null && {
+        tls: { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
+      }),
       corsOrigins: config.corsOrigins,
       log,
     });

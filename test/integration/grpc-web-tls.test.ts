@@ -1,14 +1,14 @@
 import { ChannelCredentials } from "@grpc/grpc-js";
 import { createChannel, createClient, Metadata as GrpcMetadata, Status } from "nice-grpc";
-import { Metadata } from "nice-grpc-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
-import { ALL_SCOPES, expectGrpcError } from "../support/flow.js";
-import { grpcWebClients } from "../support/grpc-web-clients.js";
+import { RequestAuthCodeRequest, RequestAuthCodeResponse } from "../../src/gen/userlink/v1/link_service.js";
+import { ALL_SCOPES } from "../support/flow.js";
+import { frame, rawGrpcWeb } from "../support/grpc-web-raw.js";
 import { makeTestCerts, type TestCerts } from "../support/test-certs.js";
 import { createStorage, startInstance, type Storage, type TestInstance } from "../support/userlink-server.js";
 
-describe("gRPC-Web in front of a gRPC server that speaks TLS (and wants client certificates for AdminService)", () => {
+describe("gRPC-Web over TLS, in front of a gRPC server that speaks TLS (and wants client certificates for AdminService)", () => {
   let certs: TestCerts;
   let storage: Storage & { destroy(): Promise<void> };
   let server: TestInstance;
@@ -28,32 +28,49 @@ describe("gRPC-Web in front of a gRPC server that speaks TLS (and wants client c
     await certs?.cleanup();
   });
 
-  it("relays calls over TLS to the gRPC server", async () => {
+  it("serves gRPC-Web over TLS, HTTP/2 and HTTP/1.1, relayed over TLS to the gRPC server", async () => {
+    expect(server.grpcWebUrl).toMatch(/^https:/);
     const { apiKey } = await createAppWithKeyOverMtls();
-    const code = await grpcWebClients(server.grpcWebUrl, storage.adminToken)
-      .link(apiKey)
-      .requestAuthCode({ externalUserId: "web over tls" });
-    expect(code.authenticationCode).toHaveLength(43);
+    for (const protocol of ["http2", "http1"] as const) {
+      const answer = await rawGrpcWeb(server.grpcWebUrl, {
+        path: "/userlink.v1.LinkService/RequestAuthCode",
+        body: frame(RequestAuthCodeRequest.encode({ externalUserId: "web over tls" }).finish()),
+        headers: { authorization: `Bearer ${apiKey}` },
+        protocol,
+        ca: certs.caCert,
+      });
+      expect({ protocol, status: answer.status }).toEqual({ protocol, status: 0 });
+      expect(RequestAuthCodeResponse.decode(answer.messages[0]!).authenticationCode).toHaveLength(43);
+    }
+    // Plaintext to the TLS port is refused.
+    const plain = await rawGrpcWeb(server.grpcWebUrl.replace("https:", "http:"), {
+      path: "/userlink.v1.LinkService/RequestAuthCode",
+      body: frame(RequestAuthCodeRequest.encode({ externalUserId: "x" }).finish()),
+    }).then(
+      (answer) => answer.status,
+      () => "refused",
+    );
+    expect(plain).toBe("refused");
   });
 
   it("never counts a gRPC-Web call as mTLS, even with the verified-certificate header sent along", async () => {
-    const admin = grpcWebClients(server.grpcWebUrl, storage.adminToken).admin;
-    await expectGrpcError(admin.listApps({}), {
-      code: Status.UNAUTHENTICATED,
-      reason: "CLIENT_CERTIFICATE_REQUIRED",
-    });
-    await expectGrpcError(
-      admin.listApps(
-        {},
-        {
-          metadata: Metadata({
-            authorization: `Bearer ${storage.adminToken}`,
-            "x-userlink-verified-client-cert": "1",
-          }),
-        },
-      ),
-      { code: Status.UNAUTHENTICATED, reason: "CLIENT_CERTIFICATE_REQUIRED" },
-    );
+    const attempts: Record<string, string>[] = [
+      { authorization: `Bearer ${storage.adminToken}` },
+      { authorization: `Bearer ${storage.adminToken}`, "x-userlink-verified-client-cert": "1" },
+    ];
+    for (const headers of attempts) {
+      const answer = await rawGrpcWeb(server.grpcWebUrl, {
+        path: "/userlink.v1.AdminService/ListApps",
+        body: frame(new Uint8Array()),
+        headers,
+        protocol: "http2",
+        ca: certs.caCert,
+      });
+      expect({ status: answer.status, reason: answer.reason }).toEqual({
+        status: Status.UNAUTHENTICATED,
+        reason: "CLIENT_CERTIFICATE_REQUIRED",
+      });
+    }
   });
 
   /** AdminService over gRPC with a client certificate, as an operator would. */

@@ -1,4 +1,5 @@
 import { request as http1Request, type IncomingHttpHeaders } from "node:http";
+import { request as https1Request } from "node:https";
 import { connect } from "node:http2";
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import { ErrorInfo } from "nice-grpc-error-details";
@@ -29,6 +30,8 @@ export interface RawWebRequest {
   readonly protocol?: "http1" | "http2";
   /** Leaves the request body unfinished after the parts, as a stalled client would. */
   readonly keepOpen?: boolean;
+  /** For an https:// URL: the CA to trust. */
+  readonly ca?: Buffer;
 }
 
 /** One length-prefixed message frame. */
@@ -55,8 +58,8 @@ export async function rawGrpcWeb(url: string, req: RawWebRequest): Promise<RawWe
   );
   const { httpStatus, responseHeaders, body } =
     req.protocol === "http2"
-      ? await sendHttp2(url, req.method ?? "POST", req.path, headers, parts, req.keepOpen === true)
-      : await sendHttp1(url, req.method ?? "POST", req.path, headers, parts, req.keepOpen === true);
+      ? await sendHttp2(url, req.method ?? "POST", req.path, headers, parts, req.keepOpen === true, req.ca)
+      : await sendHttp1(url, req.method ?? "POST", req.path, headers, parts, req.keepOpen === true, req.ca);
   const contentType = String(responseHeaders["content-type"] ?? "");
   if (!contentType.startsWith("application/grpc-web")) {
     return {
@@ -82,10 +85,13 @@ function sendHttp1(
   headers: Record<string, string>,
   parts: Buffer[],
   keepOpen: boolean,
+  ca?: Buffer,
 ) {
   return new Promise<{ httpStatus: number; responseHeaders: IncomingHttpHeaders; body: Buffer }>(
     (resolve, reject) => {
-      const req = http1Request(new URL(path, url), { method, headers }, (res) => {
+      const target = new URL(path, url);
+      const send = target.protocol === "https:" ? https1Request : http1Request;
+      const req = send(target, { method, headers, ...(ca && { ca }) }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("end", () =>
@@ -112,10 +118,11 @@ function sendHttp2(
   headers: Record<string, string>,
   parts: Buffer[],
   keepOpen: boolean,
+  ca?: Buffer,
 ) {
   return new Promise<{ httpStatus: number; responseHeaders: IncomingHttpHeaders; body: Buffer }>(
     (resolve, reject) => {
-      const session = connect(url);
+      const session = connect(url, ca ? { ca } : {});
       session.on("error", reject);
       const stream = session.request({ ":method": method, ":path": path, ...headers });
       let httpStatus = 0;

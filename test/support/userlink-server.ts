@@ -95,7 +95,7 @@ export async function startInstance(
   return {
     running,
     address,
-    grpcWebUrl: `http://127.0.0.1:${running.grpcWebPort}`,
+    grpcWebUrl: `${env.USERLINK_TLS_CERT_FILE ? "https" : "http"}://127.0.0.1:${running.grpcWebPort}`,
     admin: factory.create(AdminServiceDefinition, channel, bearer(storage.adminToken)),
     link: (apiKey) => factory.create(LinkServiceDefinition, channel, bearer(apiKey)),
     device: (accessToken) =>

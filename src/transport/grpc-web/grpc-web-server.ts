@@ -5,6 +5,7 @@ import {
   type ServerHttp2Session,
 } from "node:http2";
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Logger } from "../../ports/logger.js";
 import { CorsPolicy } from "./cors.js";
 import { GrpcUpstream } from "./grpc-upstream.js";
@@ -25,6 +26,11 @@ export interface GrpcWebServerOptions {
   readonly grpcPort: number;
   /** The gRPC server speaks TLS (the loopback hop then does too). */
   readonly grpcTls?: boolean;
+  /**
+   * Serve gRPC-Web over TLS with this certificate: HTTP/2 or HTTP/1.1 as ALPN agrees.
+   * Absent: cleartext, HTTP/1.1 and h2c told apart by their first bytes.
+   */
+  readonly tls?: { readonly cert: Buffer; readonly key: Buffer };
   /** Origins allowed to call from a browser (exact match; "*" for any). */
   readonly corsOrigins: readonly string[];
   readonly maxRequestBytes?: number;
@@ -124,18 +130,34 @@ export async function startGrpcWebServer(options: GrpcWebServerOptions): Promise
     session.once("close", () => sessions.delete(session));
     if (closing) session.close();
   });
-  // Nagle would hold each small frame (a status, a stream message) back ~40 ms.
-  const tcp = createTcpServer({ noDelay: true }, (socket) => {
+  const serve = (socket: Socket, protocol: WireProtocol): void => {
+    sockets.set(socket, protocol);
+    (protocol === "http2" ? http2 : http1).emit("connection", socket);
+  };
+  const track = (socket: Socket): void => {
+    // Nagle would hold each small frame (a status, a stream message) back ~40 ms.
+    socket.setNoDelay(true);
     sockets.set(socket, "sniffing");
     socket.once("close", () => {
       sockets.delete(socket);
       http1Requests.delete(socket);
     });
-    sniffProtocol(socket, (protocol) => {
-      sockets.set(socket, protocol);
-      (protocol === "http2" ? http2 : http1).emit("connection", socket);
-    });
-  });
+  };
+  const tcp = options.tls
+    ? // Over TLS, ALPN names the protocol; the decrypted socket goes to the same servers.
+      createTlsServer(
+        { cert: options.tls.cert, key: options.tls.key, ALPNProtocols: ["h2", "http/1.1"] },
+        (socket: TLSSocket) => {
+          track(socket);
+          serve(socket, socket.alpnProtocol === "h2" ? "http2" : "http1");
+        },
+      )
+    : createTcpServer({ noDelay: true }, (socket) => {
+        track(socket);
+        sniffProtocol(socket, (protocol) => serve(socket, protocol));
+      });
+  // A failed handshake is the client's problem; unheard, it would be an unhandled error.
+  tcp.on("tlsClientError", (_error: Error, socket: Socket) => socket.destroy());
 
   await new Promise<void>((resolve, reject) => {
     tcp.once("error", reject);
