@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure the Postgres and Redis that the tests (and the benchmarks) use are up on
 # this machine, starting them when they are down. Installs them on a plain Debian
-# machine that has neither.
+# machine that has neither, and Chromium (for test/browser) when it is missing.
 set -euo pipefail
 
 pg_up() { pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; }
@@ -10,6 +10,12 @@ redis_up() { redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null | grep -q PONG; }
 if ! command -v pg_ctlcluster >/dev/null || ! command -v redis-server >/dev/null; then
   echo "installing postgresql and redis-server" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server >/dev/null
+fi
+
+# ensure-chromium: the browser tests (test/browser) drive /usr/bin/chromium with playwright-core.
+if [ ! -x /usr/bin/chromium ]; then
+  echo "installing chromium" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 
 if ! pg_up; then
