@@ -113,32 +113,36 @@ const schema = z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),
   })
-  .superRefine((env, ctx) => {
-    checkRedisCluster(env, ctx);
-    // A certificate without its key (or the reverse) is a half-done TLS setup.
-    if ((env.USERLINK_TLS_CERT_FILE === null) !== (env.USERLINK_TLS_KEY_FILE === null)) {
-      ctx.addIssue({
-        code: "custom",
-        path: [env.USERLINK_TLS_CERT_FILE === null ? "USERLINK_TLS_CERT_FILE" : "USERLINK_TLS_KEY_FILE"],
-        message: "USERLINK_TLS_CERT_FILE and USERLINK_TLS_KEY_FILE go together",
-      });
-    }
-    if (env.USERLINK_TLS_CLIENT_CA_FILE !== null && env.USERLINK_TLS_CERT_FILE === null) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["USERLINK_TLS_CLIENT_CA_FILE"],
-        message: "needs USERLINK_TLS_CERT_FILE and USERLINK_TLS_KEY_FILE (client certificates need TLS)",
-      });
-    }
-    // Several instances must share one admin token: it cannot be made up by each.
-    if (env.DATABASE_URL !== null && env.USERLINK_ADMIN_TOKEN === null) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["USERLINK_ADMIN_TOKEN"],
-        message: "is required when DATABASE_URL is set",
-      });
-    }
-  });
+  .superRefine(
+    (env, ctx) => {
+      checkRedisCluster(env, ctx);
+      // A certificate without its key (or the reverse) is a half-done TLS setup.
+      if ((env.USERLINK_TLS_CERT_FILE === null) !== (env.USERLINK_TLS_KEY_FILE === null)) {
+        ctx.addIssue({
+          code: "custom",
+          path: [env.USERLINK_TLS_CERT_FILE === null ? "USERLINK_TLS_CERT_FILE" : "USERLINK_TLS_KEY_FILE"],
+          message: "USERLINK_TLS_CERT_FILE and USERLINK_TLS_KEY_FILE go together",
+        });
+      }
+      if (env.USERLINK_TLS_CLIENT_CA_FILE !== null && env.USERLINK_TLS_CERT_FILE === null) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["USERLINK_TLS_CLIENT_CA_FILE"],
+          message: "needs USERLINK_TLS_CERT_FILE and USERLINK_TLS_KEY_FILE (client certificates need TLS)",
+        });
+      }
+      // Several instances must share one admin token: it cannot be made up by each.
+      if (env.DATABASE_URL !== null && env.USERLINK_ADMIN_TOKEN === null) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["USERLINK_ADMIN_TOKEN"],
+          message: "is required when DATABASE_URL is set",
+        });
+      }
+      // Run even when single fields failed, so every problem is reported in one go.
+    },
+    { when: () => true },
+  );
 
 /** REDIS_URL as comma-separated URLs (one, unless it names a cluster's seed nodes). */
 function splitRedisUrls(text: string): string[] {
