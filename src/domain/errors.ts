@@ -72,9 +72,20 @@ export function assertThat(
   if (!condition) throw new AppError(code, message, options);
 }
 
+/**
+ * At most this many violations go back (the rest are counted in the message): a request
+ * with 30,000 bad repeated values once made a BadRequest too large for the trailers,
+ * and the call hung until its deadline.
+ */
+export const MAX_REPORTED_VIOLATIONS = 20;
+
 export function invalidArgument(violations: readonly FieldViolation[]): AppError {
-  const summary = violations.map((v) => `${v.field}: ${v.description}`).join("; ");
-  return new AppError("INVALID_ARGUMENT", `invalid request: ${summary}`, {
-    fieldViolations: violations,
-  });
+  const reported = violations.slice(0, MAX_REPORTED_VIOLATIONS);
+  const more = violations.length - reported.length;
+  const summary = reported.map((v) => `${v.field}: ${v.description}`).join("; ");
+  return new AppError(
+    "INVALID_ARGUMENT",
+    `invalid request: ${summary}${more > 0 ? `; and ${more} more` : ""}`,
+    { fieldViolations: reported },
+  );
 }

@@ -5,6 +5,7 @@ import {
   API_KEY_DEFAULT_TTL_MS,
   API_KEY_ROTATION_GRACE,
   AUTH_CODE_TTL,
+  LATEST_TIMESTAMP_MS,
   MAX_ACTIVE_API_KEYS_PER_APP,
 } from "../domain/limits.js";
 import type { ApiKey, ApiKeyScope, App, JsonObject } from "../domain/model.js";
@@ -106,7 +107,11 @@ export class AdminService {
       .id("app_id", input.appId)
       .text("name", input.name, LIMITS.name, { required: true });
     checkScopes(v, input.scopes);
-    if (input.expiresAt !== null && input.expiresAt.getTime() <= now.getTime()) {
+    const expiresAtMs = input.expiresAt?.getTime() ?? null;
+    if (expiresAtMs !== null && !(expiresAtMs <= LATEST_TIMESTAMP_MS)) {
+      // NaN too: ts-proto turns seconds beyond a Date's range into an invalid Date.
+      v.add("expires_at", "must be a time no later than 9999-12-31T23:59:59Z");
+    } else if (expiresAtMs !== null && expiresAtMs <= now.getTime()) {
       v.add("expires_at", "must be in the future");
     }
     v.throwIfAny();

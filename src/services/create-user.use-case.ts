@@ -40,7 +40,7 @@ export class CreateUserUseCase {
   /** `clientAddress`: the caller's IP address as the transport saw it, null when unknown. */
   async execute(input: CreateUserInput, clientAddress: string | null): Promise<CreatedUser> {
     const { rateLimits } = this.deps;
-    await rateLimits.admitCreateUser(clientAddress);
+    const release = await rateLimits.admitCreateUser(clientAddress);
     try {
       return await this.redeem(input);
     } catch (error) {
@@ -48,6 +48,8 @@ export class CreateUserUseCase {
         await rateLimits.countCreateUserFailure(clientAddress);
       }
       throw error;
+    } finally {
+      release();
     }
   }
 

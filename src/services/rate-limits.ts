@@ -36,6 +36,8 @@ const WARN_INTERVAL_MS = 10_000;
 export class RateLimits {
   readonly #deps: RateLimitsDeps;
   readonly #lastWarnedAt = new Map<LimitName, number>();
+  /** CreateUser attempts under way on this instance, per client bucket. */
+  readonly #createUserInFlight = new Map<string, number>();
 
   constructor(deps: RateLimitsDeps) {
     this.#deps = deps;
@@ -54,22 +56,41 @@ export class RateLimits {
   }
 
   /**
-   * Throws RATE_LIMITED when the client has used up its failed CreateUser attempts;
-   * counts nothing (only failures count, see `countCreateUserFailure`).
+   * Throws RATE_LIMITED when the client has used up its failed CreateUser attempts, or
+   * when it already has as many attempts in flight on this instance as it has failures
+   * left: each of them may yet fail, and a burst of concurrent guesses that all passed
+   * the check before any failure was counted would otherwise go unlimited (the
+   * reliability suite sent 100 at once and all 100 reached the code store). Counts
+   * nothing (only failures count, see `countCreateUserFailure`); the attempt holds its
+   * place until the returned release is called, which the caller must do once it is over.
    */
-  async admitCreateUser(clientAddress: string | null): Promise<void> {
+  async admitCreateUser(clientAddress: string | null): Promise<() => void> {
     const limit = this.#deps.settings.createUserFailures;
-    if (limit.max <= 0) return;
+    if (limit.max <= 0) return () => {};
+    const bucket = createUserBucket(clientAddress);
     const decision = await this.#failOpen("create_user_failures", () =>
-      this.#deps.limiter.check(createUserBucket(clientAddress), limit),
+      this.#deps.limiter.check(bucket, limit),
     );
-    if (decision !== null && !decision.allowed) {
+    const inFlight = this.#createUserInFlight.get(bucket) ?? 0;
+    // With the limiter down the limit is open, in flight too (CreateUser needs Redis anyway).
+    const room = decision?.remaining ?? Infinity;
+    if ((decision !== null && !decision.allowed) || inFlight >= room) {
       throw rateLimited(
         "create_user_failures",
         "too many failed CreateUser attempts from this address",
-        decision.retryAfterMs,
+        // Attempts in flight end within a second; a used-up window says when it ends.
+        decision !== null && decision.retryAfterMs > 0 ? decision.retryAfterMs : 1_000,
       );
     }
+    this.#createUserInFlight.set(bucket, inFlight + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#createUserInFlight.get(bucket) ?? 1) - 1;
+      if (left > 0) this.#createUserInFlight.set(bucket, left);
+      else this.#createUserInFlight.delete(bucket);
+    };
   }
 
   /** Counts one failed CreateUser attempt of the client. Never throws. */

@@ -37,10 +37,24 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<K
   });
   // An idle client that errors is emitted on the pool; unhandled, that 'error' event
   // would crash the process.
-  pool.on("error", (error) => opts.onIdleConnectionError?.(error));
+  pool.on("error", (error) => opts.onIdleConnectionError?.(withoutClient(error)));
+  // A checked-out client whose connection breaks between two queries (a reset, a
+  // restarted server) emits 'error' on itself, where the pool no longer listens: without
+  // a listener the process crashed. Nothing to do there: its next query fails with "not
+  // queryable" (DEPENDENCY_UNAVAILABLE) and the pool drops it when it comes back. Idle
+  // clients are reported through the pool's 'error' above.
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+  });
   return new KyselyStore(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), () => ({
     total: pool.totalCount,
     idle: pool.idleCount,
     waiting: pool.waitingCount,
   }));
+}
+
+/** pg-pool hangs the whole client (its buffers, type parsers…) on the error; a log needs none of it. */
+function withoutClient(error: Error): Error {
+  delete (error as { client?: unknown }).client;
+  return error;
 }

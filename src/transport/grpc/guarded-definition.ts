@@ -36,7 +36,11 @@ export function guardedDefinition<D extends TsProtoServiceDefinition>(definition
           // ts-proto's decode also takes a reader, which nice-grpc's type leaves out.
           const reader = new BinaryReader(bytes, decodeStrictUtf8);
           return requestType.decode(reader as unknown as Uint8Array);
-        } catch {
+        } catch (error) {
+          // The protobuf runtime stops at 100 nested messages: about 33 levels of a Struct.
+          if (error instanceof Error && /recursion limit/.test(error.message)) {
+            return new UndecodableRequest("the request nests messages too deeply (at most 100 levels)");
+          }
           return new UndecodableRequest(
             "the request bytes are not a valid message (or hold a string that is not UTF-8)",
           );
