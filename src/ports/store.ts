@@ -68,6 +68,8 @@ export interface ApiKeyRepository {
   insert(key: ApiKey): Promise<void>;
   /** The key, or null when there is none with that id. */
   findById(id: string): Promise<ApiKey | null>;
+  /** The key and its app in one lookup (what authenticating a call needs), or null. */
+  findByIdWithApp(id: string): Promise<{ key: ApiKey; app: App } | null>;
   /** The app's keys, newest first (descending id order), after `afterId` if given. */
   listByApp(appId: string, page: PageQuery): Promise<ApiKey[]>;
   /**
@@ -118,6 +120,17 @@ export interface UserRepository {
 
 export interface DeviceRepository {
   insert(device: Device): Promise<void>;
+  /**
+   * A new registration in one statement: the device, its credentials and the audit
+   * events of its arrival (at least one). Returns the device's app, read by the same
+   * statement (null when there is none). Fails like `insert` (CONFLICT) and then
+   * writes nothing.
+   */
+  register(
+    device: Device,
+    credentials: DeviceCredentials,
+    events: readonly AuditEvent[],
+  ): Promise<App | null>;
   /** The device, or null when there is none with that id. */
   findById(id: string): Promise<Device | null>;
   /** Locks and returns the device, or null. */
@@ -138,12 +151,14 @@ export interface DeviceRepository {
 export interface CredentialLookup {
   readonly credentials: DeviceCredentials;
   readonly device: Device;
+  /** The device's app, read in the same lookup: most device calls need its SDK config. */
+  readonly app: App;
 }
 
 export interface CredentialRepository {
   /** Replaces the device's credentials (one set per device). */
   put(credentials: DeviceCredentials): Promise<void>;
-  /** The credentials whose access token hashes to `hash`, with their device; or null. */
+  /** The credentials whose access token hashes to `hash`, with their device and app; or null. */
   findByAccessTokenHash(hash: string): Promise<CredentialLookup | null>;
   /**
    * Swaps the credentials whose refresh token hashes to `oldRefreshHash` for `next`,

@@ -16,10 +16,11 @@ export class ApiKeyAuthenticator {
   async authenticate(bearer: string | undefined): Promise<ApiKeyPrincipal> {
     const parsed = bearer === undefined ? null : parseApiKey(bearer);
     if (parsed === null) throw new AppError("API_KEY_INVALID", "missing or malformed API key");
-    const key = await this.deps.store.repos.apiKeys.findById(parsed.keyId);
-    if (key === null || !digestsEqual(key.secretHash, hashSecret(parsed.secret))) {
+    const found = await this.deps.store.repos.apiKeys.findByIdWithApp(parsed.keyId);
+    if (found === null || !digestsEqual(found.key.secretHash, hashSecret(parsed.secret))) {
       throw new AppError("API_KEY_INVALID", "unknown API key");
     }
+    const { key, app } = found;
     const now = this.deps.clock.now();
     if (key.revokedAt !== null) throw new AppError("API_KEY_REVOKED", "the API key was revoked");
     if (key.expiresAt.getTime() <= now.getTime())
@@ -31,7 +32,7 @@ export class ApiKeyAuthenticator {
       const notAfter = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
       await this.deps.store.repos.apiKeys.touchLastUsed(key.id, now, notAfter);
     }
-    return { kind: "api_key", appId: key.appId, keyId: key.id, scopes: key.scopes };
+    return { kind: "api_key", appId: key.appId, keyId: key.id, scopes: key.scopes, app };
   }
 }
 

@@ -87,7 +87,6 @@ export class CreateUserUseCase {
     const device = input.device!;
     const now = clock.now();
     const result = await store.transaction(async (tx) => {
-      const app = await this.appOf(tx, record);
       const { user, created } = await tx.users.findOrCreateForUpdate({
         id: newId(now),
         appId: record.appId,
@@ -107,7 +106,8 @@ export class CreateUserUseCase {
       }
       if (user.disabled) throw new AppError("USER_DISABLED", "the user is disabled");
 
-      const live = await tx.devices.listLiveByUser(user.id);
+      // A user created by this transaction has no devices yet: no need to ask.
+      const live = created ? [] : await tx.devices.listLiveByUser(user.id);
       const plan = planRegistration(device.deviceType!, live);
       const replaced: StateChange[] = live
         .filter((d) => plan.replacedDeviceIds.includes(d.id))
@@ -130,16 +130,15 @@ export class CreateUserUseCase {
         stateChangedAt: now,
         lastSeenAt: now,
       };
-      await tx.devices.insert(registered);
       const credentials = issueCredentials(registered.id, now);
-      await tx.credentials.put(credentials.stored);
       const arrival: StateChange = {
         device: registered,
         state: plan.newState,
         reason: plan.newReason,
         at: now,
       };
-      await tx.audit.append([
+      // The app (its SDK config is in the answer) comes back from the same statement.
+      const app = await tx.devices.register(registered, credentials.stored, [
         {
           appId: record.appId,
           userId: user.id,
@@ -153,6 +152,7 @@ export class CreateUserUseCase {
         ...replaced.map((c) => toAuditEvent(c)),
         toAuditEvent(arrival),
       ]);
+      if (app === null) throw new AppError("AUTH_CODE_INVALID", "the code's app no longer exists");
       return { user, device: registered, restored: !created, credentials, app, replaced };
     });
     await announce(this.deps, result.replaced.map(toDeviceEvent));

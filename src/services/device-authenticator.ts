@@ -35,6 +35,6 @@ export class DeviceAuthenticator {
       const notAfter = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
       await this.deps.store.repos.devices.touchLastSeen(found.device.id, now, notAfter);
     }
-    return { kind: "device", device: found.device };
+    return { kind: "device", device: found.device, app: found.app };
   }
 }

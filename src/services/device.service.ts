@@ -16,10 +16,9 @@ export interface DeviceStatus {
 export class DeviceService {
   constructor(private readonly deps: ServiceDeps) {}
 
+  /** The app came with the token's lookup: no second round trip. */
   async getStatus(caller: DevicePrincipal): Promise<DeviceStatus> {
-    const app = await this.deps.store.repos.apps.findById(caller.device.appId);
-    if (app === null) throw new AppError("APP_NOT_FOUND", "the device's app no longer exists");
-    return { device: caller.device, app };
+    return { device: caller.device, app: caller.app };
   }
 
   /**

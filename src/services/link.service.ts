@@ -31,11 +31,9 @@ export class LinkService {
       .text("external_user_id", externalUserId, LIMITS.externalUserId, { required: true })
       .throwIfAny();
     const { store, codes, clock } = this.deps;
-    const [app, user] = await Promise.all([
-      store.repos.apps.findById(caller.appId),
-      store.repos.users.findByExternalId(caller.appId, externalUserId),
-    ]);
-    if (app === null) throw new AppError("APP_NOT_FOUND", "the key's app no longer exists");
+    // The app came with the key: one round trip to Postgres here, for the user.
+    const { app } = caller;
+    const user = await store.repos.users.findByExternalId(caller.appId, externalUserId);
     if (user?.disabled) throw new AppError("USER_DISABLED", "the user is disabled");
     const code = generateSecret();
     const issuedAt = clock.now();

@@ -1,4 +1,4 @@
-import type { ApiKeyScope, Device } from "../domain/model.js";
+import type { ApiKeyScope, App, Device } from "../domain/model.js";
 
 /** Who is calling LinkService: an API key of one app. */
 export interface ApiKeyPrincipal {
@@ -6,12 +6,16 @@ export interface ApiKeyPrincipal {
   readonly appId: string;
   readonly keyId: string;
   readonly scopes: readonly ApiKeyScope[];
+  /** The key's app, read with the key. */
+  readonly app: App;
 }
 
 /** Who is calling DeviceService with an access token: one device registration. */
 export interface DevicePrincipal {
   readonly kind: "device";
   readonly device: Device;
+  /** The device's app as the token's lookup read it. */
+  readonly app: App;
 }
 
 /** An operator or internal service holding the admin token. */

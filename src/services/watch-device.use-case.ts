@@ -1,4 +1,3 @@
-import { EventEmitter, on } from "node:events";
 import { isLive, type DeviceState, type StateReason } from "../domain/model.js";
 import type { DeviceEvent } from "../ports/device-event-bus.js";
 import type { DevicePrincipal } from "./principals.js";
@@ -21,18 +20,15 @@ export class WatchDeviceUseCase {
 
   async *watch(caller: DevicePrincipal, signal: AbortSignal): AsyncGenerator<StatusEvent> {
     const { device } = caller;
-    const inbox = new EventEmitter();
-    const unsubscribe = this.deps.events.subscribe(device.appId, device.id, (event) =>
-      inbox.emit("event", event),
-    );
+    const inbox = new Inbox<DeviceEvent | typeof RESYNC>(signal);
+    const unsubscribe = this.deps.events.subscribe(device.appId, device.id, (event) => inbox.push(event));
     // Events lost in transit (a Redis reconnect): read the truth again.
-    const stopResync = this.deps.events.onEventsMissed(() => inbox.emit("event", RESYNC));
+    const stopResync = this.deps.events.onEventsMissed(() => inbox.push(RESYNC));
     try {
-      const arrivals = on(inbox, "event", { signal });
       let last = await this.readStatus(device.id, device.appId);
       yield last;
       if (!isLive(last.state)) return;
-      for await (const [event] of arrivals as AsyncIterable<[DeviceEvent | typeof RESYNC]>) {
+      for (let event = await inbox.next(); event !== null; event = await inbox.next()) {
         const next =
           event === RESYNC
             ? changed(last, await this.readStatus(device.id, device.appId))
@@ -45,6 +41,7 @@ export class WatchDeviceUseCase {
     } catch (error) {
       if (!signal.aborted) throw error;
     } finally {
+      inbox.close();
       stopResync();
       unsubscribe();
     }
@@ -85,6 +82,41 @@ export class WatchDeviceUseCase {
 }
 
 const RESYNC = Symbol("resync");
+
+/**
+ * Events waiting for one stream. Not `events.on`: its two 2048-slot queues cost 32 KB
+ * per open stream, most of what ten thousand streams weighed.
+ */
+class Inbox<T> {
+  readonly #queue: T[] = [];
+  readonly #signal: AbortSignal;
+  #wake: (() => void) | null = null;
+  readonly #onAbort = () => this.#wake?.();
+
+  constructor(signal: AbortSignal) {
+    this.#signal = signal;
+    signal.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  push(item: T): void {
+    this.#queue.push(item);
+    this.#wake?.();
+  }
+
+  /** The next event, waiting for one; null once the signal is aborted. */
+  async next(): Promise<T | null> {
+    while (!this.#signal.aborted) {
+      if (this.#queue.length > 0) return this.#queue.shift()!;
+      await new Promise<void>((resolve) => (this.#wake = resolve));
+      this.#wake = null;
+    }
+    return null;
+  }
+
+  close(): void {
+    this.#signal.removeEventListener("abort", this.#onAbort);
+  }
+}
 
 /** `fresh` when it tells the device something new, else null. */
 function changed(last: StatusEvent, fresh: StatusEvent): StatusEvent | null {

@@ -244,6 +244,18 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.repos.apiKeys.findById("garbage")).toBeNull();
       });
 
+      it("finds a key with its app in one lookup", async () => {
+        const owner = await givenApp();
+        const key = apiKey(owner.id);
+        await store.repos.apiKeys.insert(key);
+        expect(await store.repos.apiKeys.findByIdWithApp(key.id)).toEqual({
+          key,
+          app: await store.repos.apps.findById(owner.id),
+        });
+        expect(await store.repos.apiKeys.findByIdWithApp(newId())).toBeNull();
+        expect(await store.repos.apiKeys.findByIdWithApp("garbage")).toBeNull();
+      });
+
       it("lists an app's keys newest first, page by page, and no other app's", async () => {
         const { id: appId } = await givenApp();
         const { id: otherAppId } = await givenApp();
@@ -490,6 +502,28 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     });
 
     describe("devices", () => {
+      it("registers a device with its credentials and audit events in one go, or nothing", async () => {
+        const owner = await givenUser();
+        const made = device(owner);
+        const creds = credentials(made.id);
+        expect(
+          await store.repos.devices.register(made, creds, [event(owner, { deviceId: made.id })]),
+        ).toEqual(await store.repos.apps.findById(owner.appId));
+        expect(await store.repos.devices.findById(made.id)).toEqual(made);
+        expect((await store.repos.credentials.findByAccessTokenHash(creds.accessTokenHash))?.device).toEqual(
+          made,
+        );
+        expect(await store.repos.audit.listByUser(owner.appId, owner.id)).toHaveLength(1);
+
+        const second = device(owner);
+        await expectAppError(
+          store.repos.devices.register(second, credentials(second.id), [event(owner)]),
+          "CONFLICT",
+        );
+        expect(await store.repos.devices.findById(second.id)).toBeNull();
+        expect(await store.repos.audit.listByUser(owner.appId, owner.id)).toHaveLength(1);
+      });
+
       it("round-trips a device and finds it by id and by registration code", async () => {
         const owner = await givenUser();
         const made = await givenDevice(owner, { platform: "ANDROID", lastSeenAt: plusMs(t0, 3) });
@@ -648,6 +682,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.repos.credentials.findByAccessTokenHash(current.accessTokenHash)).toEqual({
           credentials: current,
           device: made,
+          app: await store.repos.apps.findById(made.appId),
         });
         expect(await store.repos.credentials.findByAccessTokenHash(current.refreshTokenHash)).toBeNull();
         expect(await store.repos.credentials.findByAccessTokenHash(newHash())).toBeNull();
@@ -664,6 +699,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.repos.credentials.findByAccessTokenHash(replacement.accessTokenHash)).toEqual({
           credentials: replacement,
           device: made,
+          app: await store.repos.apps.findById(made.appId),
         });
       });
 
@@ -676,6 +712,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.repos.credentials.findByAccessTokenHash(next.accessTokenHash)).toEqual({
           credentials: next,
           device: made,
+          app: await store.repos.apps.findById(made.appId),
         });
         expect(await retiredDevice(store, current.refreshTokenHash)).toEqual(made);
         expect(await retiredDevice(store, next.refreshTokenHash)).toBeNull();

@@ -1,7 +1,13 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { ApiKeyRepository } from "../../ports/store.js";
-import { apiKeyFromRow, apiKeyToRow, toNumber } from "./row-mappers.js";
+import {
+  apiKeyFromRow,
+  apiKeyToRow,
+  appFromPrefixedRow,
+  PREFIXED_APP_COLUMNS,
+  toNumber,
+} from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
 export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
@@ -14,6 +20,18 @@ export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {
       if (!isId(id)) return null;
       const row = await db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
       return row ? apiKeyFromRow(row) : null;
+    },
+
+    async findByIdWithApp(id) {
+      if (!isId(id)) return null;
+      const row = await db
+        .selectFrom("api_keys")
+        .innerJoin("apps", "apps.id", "api_keys.app_id")
+        .selectAll("api_keys")
+        .select(PREFIXED_APP_COLUMNS)
+        .where("api_keys.id", "=", id)
+        .executeTakeFirst();
+      return row ? { key: apiKeyFromRow(row), app: appFromPrefixedRow(row) } : null;
     },
 
     async listByApp(appId, { limit, afterId }) {

@@ -2,7 +2,13 @@ import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { CredentialRepository } from "../../ports/store.js";
 import { inTransaction } from "./in-transaction.js";
-import { credentialsFromRow, credentialsToRow, deviceFromRow } from "./row-mappers.js";
+import {
+  appFromPrefixedRow,
+  credentialsFromRow,
+  credentialsToRow,
+  deviceFromRow,
+  PREFIXED_APP_COLUMNS,
+} from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
 export function createCredentialRepository(db: Kysely<Database>): CredentialRepository {
@@ -24,15 +30,23 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
     },
 
     async findByAccessTokenHash(hash) {
-      // The two tables share no column name, so both can be selected whole.
+      // One round trip for what every device call needs: credentials and device share no
+      // column name, so both are selected whole; the app's columns are renamed.
       const row = await db
         .selectFrom("device_credentials")
         .innerJoin("devices", "devices.id", "device_credentials.device_id")
+        .innerJoin("apps", "apps.id", "devices.app_id")
         .selectAll("devices")
         .selectAll("device_credentials")
+        .select(PREFIXED_APP_COLUMNS)
         .where("device_credentials.access_token_hash", "=", hash)
         .executeTakeFirst();
-      return row ? { credentials: credentialsFromRow(row), device: deviceFromRow(row) } : null;
+      if (!row) return null;
+      return {
+        credentials: credentialsFromRow(row),
+        device: deviceFromRow(row),
+        app: appFromPrefixedRow(row),
+      };
     },
 
     async rotate(oldRefreshHash, next) {

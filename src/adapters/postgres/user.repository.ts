@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { AppError } from "../../domain/errors.js";
 import { isId } from "../../domain/ids.js";
 import type { UserRepository } from "../../ports/store.js";
@@ -6,34 +6,24 @@ import { inTransaction } from "./in-transaction.js";
 import { userFromRow, userToRow } from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
-/** Insert-or-select rounds before giving up: each lost round needs a concurrent delete. */
-const MAX_ATTEMPTS = 3;
-
 export function createUserRepository(db: Kysely<Database>): UserRepository {
   return {
     async findOrCreateForUpdate(candidate) {
-      // ON CONFLICT DO NOTHING waits for a concurrent inserter of the same external id
-      // and then yields nothing; the SELECT then sees the winner's committed row (READ
-      // COMMITTED takes a new snapshot per statement). The loop covers the rare case of
-      // the winner's user being deleted in between: the next insert then succeeds.
-      for (let attempt = 1; ; attempt++) {
-        const inserted = await db
-          .insertInto("users")
-          .values(userToRow(candidate))
-          .onConflict((oc) => oc.columns(["app_id", "external_user_id"]).doNothing())
-          .returningAll()
-          .executeTakeFirst();
-        if (inserted) return { user: userFromRow(inserted), created: true };
-        const existing = await db
-          .selectFrom("users")
-          .selectAll()
-          .where("app_id", "=", candidate.appId)
-          .where("external_user_id", "=", candidate.externalUserId)
-          .forUpdate()
-          .executeTakeFirst();
-        if (existing) return { user: userFromRow(existing), created: false };
-        if (attempt === MAX_ATTEMPTS) throw new AppError("CONFLICT", "the user changed under us; retry");
-      }
+      // One statement, one round trip: ON CONFLICT DO UPDATE (of nothing: `disabled` is
+      // set to itself) waits for a concurrent inserter or locker of the same external id,
+      // then locks the committed row and returns it; a row deleted meanwhile makes it
+      // insert after all. xmax is 0 only on a row this statement inserted.
+      const row = await db
+        .insertInto("users")
+        .values(userToRow(candidate))
+        .onConflict((oc) =>
+          oc.columns(["app_id", "external_user_id"]).doUpdateSet({ disabled: sql.ref("users.disabled") }),
+        )
+        .returningAll()
+        .returning(sql<boolean>`xmax = 0`.as("inserted"))
+        .executeTakeFirst();
+      if (!row) throw new AppError("CONFLICT", "the user changed under us; retry");
+      return { user: userFromRow(row), created: row.inserted };
     },
 
     async findByIdForUpdate(appId, id) {

@@ -10,8 +10,9 @@ import type { Cluster, Redis } from "ioredis";
  * KEYS[1] code key; ARGV[1] requestId, ARGV[2] now (ms).
  * Returns {kind} or {kind, appId, externalUserId, userId, issuedAt, expiresAt}.
  * HSET on an existing hash keeps its TTL, so a spent code lives as long as it would have.
+ * Exported for the benchmark's redis-benchmark ceiling, which runs this very script.
  */
-const CONSUME = `
+export const CONSUME = `
 local f = redis.call('HMGET', KEYS[1], 'appId', 'externalUserId', 'userId', 'issuedAt', 'expiresAt', 'consumedBy')
 if not f[1] or not f[5] then return {'not_found'} end
 if tonumber(f[5]) <= tonumber(ARGV[2]) then return {'not_found'} end
