@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseProxyEntry } from "./transport/grpc/client-address.js";
+import { parseIpRange } from "./domain/ip-address.js";
 
 /**
  * Configuration comes from the environment only, is validated once at start with
@@ -103,7 +103,7 @@ const schema = z
           .map((entry) => entry.trim())
           .filter((entry) => entry !== "");
         entries.forEach((entry, i) => {
-          if (parseProxyEntry(entry) === null) {
+          if (parseIpRange(entry) === null) {
             ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not an IP address or CIDR range` });
           }
         });

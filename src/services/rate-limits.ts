@@ -1,4 +1,5 @@
-import { isIPv4, isIPv6 } from "node:net";
+import { isIPv4 } from "node:net";
+import { normalizeIpAddress } from "../domain/ip-address.js";
 import { AppError } from "../domain/errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
@@ -131,12 +132,9 @@ function createUserBucket(clientAddress: string | null): string {
  * Callers without a known address share one bucket.
  */
 export function addressUnit(address: string | null): string {
-  if (address === null) return "unknown";
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped !== null && isIPv4(mapped[1]!)) return mapped[1]!;
-  if (isIPv4(address)) return address;
-  if (isIPv6(address)) return `${ipv6Prefix64(address)}::/64`;
-  return "unknown";
+  const normal = address === null ? null : normalizeIpAddress(address);
+  if (normal === null) return "unknown";
+  return isIPv4(normal) ? normal : `${ipv6Prefix64(normal)}::/64`;
 }
 
 /** The first four groups of a valid IPv6 address, e.g. `2001:db8:0:12`. */

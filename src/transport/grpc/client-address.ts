@@ -1,5 +1,6 @@
-import { BlockList, isIP, isIPv4 } from "node:net";
+import { BlockList, isIPv4 } from "node:net";
 import type { CallContext } from "nice-grpc";
+import { normalizeIpAddress, parseIpRange } from "../../domain/ip-address.js";
 
 /** The proxies whose `x-forwarded-for` is believed: addresses and CIDR ranges. */
 export class TrustedProxies {
@@ -8,7 +9,7 @@ export class TrustedProxies {
   /** Throws on an entry that is neither an IP address nor a CIDR range (config.ts checks first). */
   constructor(entries: readonly string[]) {
     for (const entry of entries) {
-      const range = parseProxyEntry(entry);
+      const range = parseIpRange(entry);
       if (range === null) throw new TypeError(`not an IP address or CIDR range: ${entry}`);
       if (range.prefix === null) this.#list.addAddress(range.address, range.family);
       else this.#list.addSubnet(range.address, range.prefix, range.family);
@@ -18,20 +19,6 @@ export class TrustedProxies {
   has(address: string): boolean {
     return this.#list.check(address, isIPv4(address) ? "ipv4" : "ipv6");
   }
-}
-
-/** `1.2.3.4`, `::1`, `10.0.0.0/8` or `fd00::/8` as BlockList wants them; null when none of these. */
-export function parseProxyEntry(
-  entry: string,
-): { address: string; prefix: number | null; family: "ipv4" | "ipv6" } | null {
-  const [rawAddress = "", rawPrefix, extra] = entry.trim().split("/");
-  const address = normalizeAddress(rawAddress);
-  if (address === null || extra !== undefined) return null;
-  const family = isIPv4(address) ? "ipv4" : "ipv6";
-  if (rawPrefix === undefined) return { address, prefix: null, family };
-  const prefix = /^\d{1,3}$/.test(rawPrefix) ? Number(rawPrefix) : Number.NaN;
-  if (!(prefix <= (family === "ipv4" ? 32 : 128))) return null;
-  return { address, prefix, family };
 }
 
 /**
@@ -73,26 +60,19 @@ export function clientAddress(
 export function peerAddress(peer: string): string | null {
   const text = peer.replace(/^ipv[46]:/, "");
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(text);
-  if (bracketed) return normalizeAddress(bracketed[1]!);
+  if (bracketed) return normalizeIpAddress(bracketed[1]!);
   const withPort = /^(.+):(\d{1,5})$/.exec(text);
   if (withPort) {
-    const address = normalizeAddress(withPort[1]!);
+    const address = normalizeIpAddress(withPort[1]!);
     if (address !== null) return address;
   }
-  return normalizeAddress(text);
+  return normalizeIpAddress(text);
 }
 
 /** One x-forwarded-for entry: an address, possibly with a port or in brackets. */
 function forwardedAddress(hop: string): string | null {
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
-  if (bracketed) return normalizeAddress(bracketed[1]!);
+  if (bracketed) return normalizeIpAddress(bracketed[1]!);
   const v4WithPort = /^(\d+\.\d+\.\d+\.\d+):\d{1,5}$/.exec(hop);
-  return normalizeAddress(v4WithPort ? v4WithPort[1]! : hop);
-}
-
-/** A valid IP address, with an IPv4-mapped IPv6 address (`::ffff:1.2.3.4`) as plain IPv4. */
-function normalizeAddress(text: string): string | null {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(text);
-  const address = mapped ? mapped[1]! : text;
-  return isIP(address) === 0 ? null : address;
+  return normalizeIpAddress(v4WithPort ? v4WithPort[1]! : hop);
 }
