@@ -1,4 +1,4 @@
-import { mkdir, readFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pino, type Logger as Pino } from "pino";
 import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js";
@@ -34,6 +34,7 @@ import type { ServiceDeps } from "./services/service-deps.js";
 import { WatchDeviceUseCase } from "./services/watch-device.use-case.js";
 import { buildGrpcServer } from "./transport/grpc/grpc-server.js";
 import { serverCredentials } from "./transport/grpc/server-credentials.js";
+import { loadTlsMaterial } from "./transport/tls-material.js";
 import { UserlinkMetrics } from "./transport/ops/metrics.js";
 import { createOpsServer, listenOps } from "./transport/ops/ops-server.js";
 import { startGrpcWebServer } from "./transport/grpc-web/grpc-web-server.js";
@@ -76,6 +77,8 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
   };
 
   try {
+    // First: a missing certificate file must stop the start before anything opens.
+    const tls = await loadTlsMaterial(config.tls);
     const store = await openStore(config, log);
     closers.push(() => store.close());
     if (config.migrateOnStart) await store.migrateToLatest();
@@ -122,15 +125,12 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
       log,
       {
         metrics,
-        requireAdminClientCert: config.tls?.clientCaFile != null,
+        requireAdminClientCert: tls?.clientCa != null,
         draining: draining.signal,
         trustedProxies: config.trustedProxies,
       },
     );
-    const grpcPort = await server.listen(
-      `${config.host}:${config.grpcPort}`,
-      await serverCredentials(config.tls),
-    );
+    const grpcPort = await server.listen(`${config.host}:${config.grpcPort}`, serverCredentials(tls));
     closers.push(async () => {
       // Calls in flight get the grace period to finish; whatever is left is cut.
       const forced = setTimeout(() => server.forceShutdown(), config.shutdownGraceMs);
@@ -143,9 +143,7 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
       grpcHost: config.host,
       grpcPort,
       grpcTls: config.tls !== null,
-      ...(config.tls !== null && {
-        tls: { cert: await readFile(config.tls.certFile), key: await readFile(config.tls.keyFile) },
-      }),
+      ...(tls !== null && { tls: { cert: tls.cert, key: tls.key } }),
       corsOrigins: config.corsOrigins,
       log,
     });

@@ -1,11 +1,10 @@
-import { readFile } from "node:fs/promises";
 import {
   experimental,
   ServerCredentials,
   ServerInterceptingCall,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
-import type { TlsConfig } from "../../config.js";
+import type { TlsMaterial } from "../tls-material.js";
 
 /**
  * Set on a call's metadata by the server itself when the caller presented a client
@@ -18,24 +17,17 @@ export const VERIFIED_CLIENT_CERT_HEADER = "x-userlink-verified-client-cert";
  * Plaintext, TLS, or TLS with optional client certificates. With a client CA the
  * handshake asks for a certificate but does not insist (SDKs and backends have none);
  * one that is presented must verify, and only then does the call count as mTLS.
- * The files are read once at start: renew certificates with a rolling restart.
  */
-export async function serverCredentials(tls: TlsConfig | null): Promise<ServerCredentials> {
+export function serverCredentials(tls: TlsMaterial | null): ServerCredentials {
   if (tls === null) return ServerCredentials.createInsecure();
-  // Read up front: a missing or unreadable file must stop the start, not the first call.
-  const [certificate, privateKey, clientCa] = await Promise.all([
-    readFile(tls.certFile),
-    readFile(tls.keyFile),
-    tls.clientCaFile === null ? null : readFile(tls.clientCaFile),
-  ]);
-  if (clientCa === null)
-    return ServerCredentials.createSsl(null, [{ cert_chain: certificate, private_key: privateKey }]);
+  if (tls.clientCa === null)
+    return ServerCredentials.createSsl(null, [{ cert_chain: tls.cert, private_key: tls.key }]);
   // createSsl cannot ask for a client certificate without also demanding one; the
   // certificate-provider credentials can. grpc-js' FileWatcherCertificateProvider
   // reads its files only after the server listens, and connections made before that
-  // are dropped, so these providers hand over what was read above straight away.
-  const identity = new LoadedCertificates({ identity: { certificate, privateKey } });
-  const ca = new LoadedCertificates({ ca: { caCertificate: clientCa } });
+  // are dropped, so these providers hand over what was already read straight away.
+  const identity = new LoadedCertificates({ identity: { certificate: tls.cert, privateKey: tls.key } });
+  const ca = new LoadedCertificates({ ca: { caCertificate: tls.clientCa } });
   // grpc-js 1.14 names this function's first parameter "ca" but hands it to the
   // credentials as the identity (and the second as the CA): the order here is the one
   // that works, as the mTLS tests show.
