@@ -1,9 +1,6 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { spawnUserlink } from "../../test/support/userlink-process.js";
 
-const BIN =
-  process.env.BENCH_USERLINK_BIN ?? fileURLToPath(new URL("../../bin/userlink.js", import.meta.url));
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 
 export interface ServerProcess {
@@ -28,35 +25,20 @@ export async function startServer(
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeFlags, BIN, "serve"], {
-    env: {
-      PATH: process.env.PATH ?? "",
+  const server = await spawnUserlink(
+    {
       USERLINK_HOST: "127.0.0.1",
       USERLINK_GRPC_PORT: "0",
       USERLINK_GRPCWEB_PORT: "0",
       USERLINK_OPS_PORT: "0",
-      USERLINK_LOG_LEVEL: "warn",
       ...env,
     },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let stderr = "";
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const banner = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner within 60 s:\n${stderr}`)), 60_000);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (/ops: +http:\/\/\S+/.test(stderr)) {
-        clearTimeout(timer);
-        resolve(stderr);
-      }
-    });
-    void exited.then(() => {
-      clearTimeout(timer);
-      reject(new Error(`userlink exited before serving:\n${stderr}`));
-    });
-  });
-  const pid = child.pid!;
+    {
+      nodeFlags,
+      ...(process.env.BENCH_USERLINK_BIN !== undefined && { bin: process.env.BENCH_USERLINK_BIN }),
+    },
+  );
+  const { pid } = server;
   const status = (field: string) => {
     const match = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(
       readFileSync(`/proc/${pid}/status`, "utf8"),
@@ -65,9 +47,9 @@ export async function startServer(
   };
   return {
     pid,
-    grpcPort: Number(/serving gRPC on \S+:(\d+)/.exec(banner)![1]),
-    grpcWebPort: Number(/gRPC-Web: +http:\/\/[^:]+:(\d+)/.exec(banner)![1]),
-    opsUrl: /ops: +(http:\/\/[^/\s]+)/.exec(banner)![1]!,
+    grpcPort: server.grpcPort,
+    grpcWebPort: server.grpcWebPort,
+    opsUrl: server.opsUrl,
     cpuMs() {
       // Fields after the parenthesised command name: utime is the 14th, stime the 15th.
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
@@ -83,12 +65,8 @@ export async function startServer(
         return false;
       }
     },
-    stderr: () => stderr,
-    async stop() {
-      child.kill("SIGTERM");
-      await Promise.race([exited, new Promise((r) => setTimeout(r, 20_000))]);
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-    },
+    stderr: server.stderr,
+    stop: () => server.stop(20_000),
   };
 }
 

@@ -51,7 +51,7 @@ async function serve(config: Config): Promise<number> {
   const local = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
   const lines = [
     `userlink is serving gRPC on ${running.grpcAddress}`,
-    `  gRPC-Web:    http://${local}:${running.grpcWebPort} (HTTP/1.1 and h2c; browsers need USERLINK_CORS_ORIGINS)`,
+    `  gRPC-Web:    ${config.tls === null ? "http" : "https"}://${local}:${running.grpcWebPort} (HTTP/1.1 and h2c; browsers need USERLINK_CORS_ORIGINS)`,
     `  health:      grpcurl -plaintext ${local}:${running.grpcPort} grpc.health.v1.Health/Check`,
     `  ops:         http://${local}:${running.opsPort}/metrics, /healthz, /readyz`,
   ];
