@@ -20,6 +20,7 @@ import {
 import { toUserlinkError } from "../../clients/node/src/userlink-error.js";
 import { StreamRecorder } from "../support/stream.js";
 import { createStorage, startInstance, type Storage, type TestInstance } from "../support/userlink-server.js";
+import { freePort } from "../support/free-port.js";
 
 const ALL_SCOPES = [
   ApiKeyScope.API_KEY_SCOPE_USER_LINK,
@@ -38,15 +39,6 @@ async function failure(call: Promise<unknown>): Promise<UserlinkError> {
   );
   expect(error).toBeInstanceOf(UserlinkError);
   return error as UserlinkError;
-}
-
-/** A port nothing listens on (yet). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A TCP server that accepts connections and never answers: every call waits for its deadline. */

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { freePort } from "../../support/private-postgres.js";
+import { freePort } from "../../support/free-port.js";
 
 export interface PrivateRedis {
   readonly port: number;
