@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
+import type { DeviceCredentials } from "../../domain/model.js";
 import type { CredentialRepository } from "../../ports/store.js";
 import { inTransaction } from "./in-transaction.js";
 import {
@@ -14,18 +15,10 @@ import type { Database } from "./schema.js";
 export function createCredentialRepository(db: Kysely<Database>): CredentialRepository {
   return {
     async put(credentials) {
-      const row = credentialsToRow(credentials);
       await db
         .insertInto("device_credentials")
-        .values(row)
-        .onConflict((oc) =>
-          oc.column("device_id").doUpdateSet({
-            access_token_hash: row.access_token_hash,
-            access_token_expires_at: row.access_token_expires_at,
-            refresh_token_hash: row.refresh_token_hash,
-            issued_at: row.issued_at,
-          }),
-        )
+        .values(credentialsToRow(credentials))
+        .onConflict((oc) => oc.column("device_id").doUpdateSet(tokenColumns(credentials)))
         .execute();
     },
 
@@ -56,12 +49,7 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
         // the new hash and update nothing. The device is the row's, not `next`'s.
         const swapped = await trx
           .updateTable("device_credentials")
-          .set({
-            access_token_hash: next.accessTokenHash,
-            access_token_expires_at: next.accessTokenExpiresAt,
-            refresh_token_hash: next.refreshTokenHash,
-            issued_at: next.issuedAt,
-          })
+          .set(tokenColumns(next))
           .where("refresh_token_hash", "=", oldRefreshHash)
           .returning("device_id")
           .executeTakeFirst();
@@ -100,4 +88,10 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
       await db.deleteFrom("device_credentials").where("device_id", "=", deviceId).execute();
     },
   };
+}
+
+/** The columns a new set of tokens replaces (the device stays the row's own). */
+function tokenColumns(credentials: DeviceCredentials) {
+  const { device_id: _deviceId, ...tokens } = credentialsToRow(credentials);
+  return tokens;
 }

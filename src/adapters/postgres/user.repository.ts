@@ -7,6 +7,9 @@ import { userFromRow, userToRow } from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
 export function createUserRepository(db: Kysely<Database>): UserRepository {
+  const selectById = (appId: string, id: string) =>
+    db.selectFrom("users").selectAll().where("app_id", "=", appId).where("id", "=", id);
+
   return {
     async findOrCreateForUpdate(candidate) {
       // One statement, one round trip: ON CONFLICT DO UPDATE (of nothing: `disabled` is
@@ -28,24 +31,13 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
 
     async findByIdForUpdate(appId, id) {
       if (!isId(appId) || !isId(id)) return null;
-      const row = await db
-        .selectFrom("users")
-        .selectAll()
-        .where("app_id", "=", appId)
-        .where("id", "=", id)
-        .forUpdate()
-        .executeTakeFirst();
+      const row = await selectById(appId, id).forUpdate().executeTakeFirst();
       return row ? userFromRow(row) : null;
     },
 
     async findById(appId, id) {
       if (!isId(appId) || !isId(id)) return null;
-      const row = await db
-        .selectFrom("users")
-        .selectAll()
-        .where("app_id", "=", appId)
-        .where("id", "=", id)
-        .executeTakeFirst();
+      const row = await selectById(appId, id).executeTakeFirst();
       return row ? userFromRow(row) : null;
     },
 
