@@ -32,7 +32,7 @@ export class ApiKeyAuthenticator {
       const notAfter = new Date(now.getTime() - LAST_USED_GRANULARITY_MS);
       await this.deps.store.repos.apiKeys.touchLastUsed(key.id, now, notAfter);
     }
-    return { kind: "api_key", appId: key.appId, keyId: key.id, scopes: key.scopes, app };
+    return { kind: "api_key", keyId: key.id, scopes: key.scopes, app };
   }
 }
 

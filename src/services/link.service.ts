@@ -33,7 +33,7 @@ export class LinkService {
     const { store, codes, clock } = this.deps;
     // The app came with the key: one round trip to Postgres here, for the user.
     const { app } = caller;
-    const user = await store.repos.users.findByExternalId(caller.appId, externalUserId);
+    const user = await store.repos.users.findByExternalId(caller.app.id, externalUserId);
     if (user?.disabled) throw new AppError("USER_DISABLED", "the user is disabled");
     const code = generateSecret();
     const issuedAt = clock.now();
@@ -52,7 +52,7 @@ export class LinkService {
     requireScope(caller, "USER_READ");
     validateSelector(selector);
     const { repos } = this.deps.store;
-    const user = await findSelectedUser(repos, caller.appId, selector!, { forUpdate: false });
+    const user = await findSelectedUser(repos, caller.app.id, selector!, { forUpdate: false });
     return { user, devices: await repos.devices.listByUser(user.id) };
   }
 
@@ -61,7 +61,7 @@ export class LinkService {
     request: { pageSize: number; pageToken: string },
   ): Promise<Page<User>> {
     requireScope(caller, "USER_READ");
-    return paginate(request, (page) => this.deps.store.repos.users.list(caller.appId, page));
+    return paginate(request, (page) => this.deps.store.repos.users.list(caller.app.id, page));
   }
 
   /**
@@ -76,10 +76,10 @@ export class LinkService {
     requireScope(caller, "USER_DELETE");
     validateSelector(selector);
     const { store, codes, clock } = this.deps;
-    const target = await findSelectedUser(store.repos, caller.appId, selector!, { forUpdate: false });
+    const target = await findSelectedUser(store.repos, caller.app.id, selector!, { forUpdate: false });
     const now = clock.now();
     await codes.revokeIssuedUpTo(
-      caller.appId,
+      caller.app.id,
       target.externalUserId,
       now,
       // Any code issued before now is dead by then, whatever the app's lifetime.
@@ -88,7 +88,7 @@ export class LinkService {
     const { devices, changes } = await store.transaction(async (tx) => {
       const user = await findSelectedUser(
         tx,
-        caller.appId,
+        caller.app.id,
         { by: "user_id", value: target.id },
         { forUpdate: true },
       );
@@ -96,12 +96,12 @@ export class LinkService {
       const live: StateChange[] = all
         .filter((d) => d.state === "ACTIVE" || d.state === "INACTIVE")
         .map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DELETED", at: now }));
-      await tx.users.delete(caller.appId, user.id);
+      await tx.users.delete(caller.app.id, user.id);
       // Rule 8: every row that names the user goes, their device ids included. The
       // trail keeps only that a user of this app was deleted, and with how many devices.
       await tx.audit.append([
         {
-          appId: caller.appId,
+          appId: caller.app.id,
           userId: null,
           deviceId: null,
           kind: "user.deleted",

@@ -3,10 +3,9 @@ import type { ApiKeyScope, App, Device } from "../domain/model.js";
 /** Who is calling LinkService: an API key of one app. */
 export interface ApiKeyPrincipal {
   readonly kind: "api_key";
-  readonly appId: string;
   readonly keyId: string;
   readonly scopes: readonly ApiKeyScope[];
-  /** The key's app, read with the key. */
+  /** The key's app, read with the key: every call is scoped to `app.id`. */
   readonly app: App;
 }
 
