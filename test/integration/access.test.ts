@@ -2,28 +2,16 @@ import { createClient, createClientFactory, Metadata, Status } from "nice-grpc";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
 import { LinkServiceDefinition } from "../../src/gen/userlink/v1/link_service.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ApiKeyScope } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, expectGrpcError, linkDevice } from "../support/flow.js";
-import {
-  BACKENDS,
-  createStorage,
-  startInstance,
-  type Storage,
-  type TestInstance,
-} from "../support/userlink-server.js";
+import { BACKENDS, useInstance, type TestInstance } from "../support/userlink-server.js";
 
 describe.each(BACKENDS)("API keys, scopes and tenancy (%s)", (backend) => {
-  let storage: Storage & { destroy(): Promise<void> };
   let server: TestInstance;
 
-  beforeAll(async () => {
-    storage = await createStorage(backend);
-    server = await startInstance(storage);
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await storage?.destroy();
+  useInstance(backend, (started) => {
+    ({ server } = started);
   });
 
   it("refuses a missing, malformed or unknown key with API_KEY_INVALID", async () => {

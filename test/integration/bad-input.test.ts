@@ -1,35 +1,23 @@
 import { randomBytes } from "node:crypto";
 import { status as GrpcStatus } from "@grpc/grpc-js";
 import { Status } from "nice-grpc";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { CreateUserRequest } from "../../src/gen/userlink/v1/device_service.js";
 import { RequestAuthCodeRequest } from "../../src/gen/userlink/v1/link_service.js";
 import { DeviceType, Platform } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, expectGrpcError, phone } from "../support/flow.js";
 import { callRaw } from "../support/raw-grpc.js";
-import {
-  BACKENDS,
-  createStorage,
-  startInstance,
-  type Storage,
-  type TestInstance,
-} from "../support/userlink-server.js";
+import { BACKENDS, useInstance, type TestInstance } from "../support/userlink-server.js";
 
 const invalid = (fields: string[]) => ({ code: Status.INVALID_ARGUMENT, reason: "INVALID_ARGUMENT", fields });
 
 describe.each(BACKENDS)("bad input, rule 13 (%s)", (backend) => {
-  let storage: Storage & { destroy(): Promise<void> };
   let server: TestInstance;
   let apiKey: string;
 
-  beforeAll(async () => {
-    storage = await createStorage(backend);
-    server = await startInstance(storage);
+  useInstance(backend, async (started) => {
+    ({ server } = started);
     ({ apiKey } = await createAppWithKey(server));
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await storage?.destroy();
   });
 
   it.each([

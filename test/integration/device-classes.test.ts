@@ -1,13 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DeviceState, DeviceType, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, phone, tablet } from "../support/flow.js";
-import {
-  BACKENDS,
-  createStorage,
-  startInstance,
-  type Storage,
-  type TestInstance,
-} from "../support/userlink-server.js";
+import { BACKENDS, useInstance, type TestInstance } from "../support/userlink-server.js";
 
 type Kind = "phone" | "tablet";
 const {
@@ -80,18 +74,12 @@ const MATRIX: { name: string; devices: Kind[]; expected: [DeviceState, StateReas
 ];
 
 describe.each(BACKENDS)("device classes, rule 5 (%s)", (backend) => {
-  let storage: Storage & { destroy(): Promise<void> };
   let server: TestInstance;
   let apiKey: string;
 
-  beforeAll(async () => {
-    storage = await createStorage(backend);
-    server = await startInstance(storage);
+  useInstance(backend, async (started) => {
+    ({ server } = started);
     ({ apiKey } = await createAppWithKey(server));
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await storage?.destroy();
   });
 
   it.each(MATRIX)("$name", async ({ name, devices, expected }) => {

@@ -1,17 +1,11 @@
 import { randomUUID } from "node:crypto";
 import { Status } from "nice-grpc";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DeviceState, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, expectGrpcError, linkDevice, phone } from "../support/flow.js";
 import { queryDb } from "../support/inspect-db.js";
 import { StreamRecorder } from "../support/stream.js";
-import {
-  BACKENDS,
-  createStorage,
-  startInstance,
-  type Storage,
-  type TestInstance,
-} from "../support/userlink-server.js";
+import { BACKENDS, useInstance, type OwnedStorage, type TestInstance } from "../support/userlink-server.js";
 
 const deactivated = (reason: string) => ({
   code: Status.UNAUTHENTICATED,
@@ -20,19 +14,14 @@ const deactivated = (reason: string) => ({
 });
 
 describe.each(BACKENDS)("device lifecycle on one instance (%s)", (backend) => {
-  let storage: Storage & { destroy(): Promise<void> };
+  let storage: OwnedStorage;
   let server: TestInstance;
   let apiKey: string;
   let appId: string;
 
-  beforeAll(async () => {
-    storage = await createStorage(backend);
-    server = await startInstance(storage);
+  useInstance(backend, async (started) => {
+    ({ storage, server } = started);
     ({ apiKey, appId } = await createAppWithKey(server));
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await storage?.destroy();
   });
 
   it("rotates credentials on every refresh, and a reused refresh token deactivates the device", async () => {

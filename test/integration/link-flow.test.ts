@@ -1,29 +1,17 @@
 import { createClient, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { DeviceState, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, expectGrpcError, linkDevice, phone, tablet } from "../support/flow.js";
-import {
-  BACKENDS,
-  createStorage,
-  startInstance,
-  type Storage,
-  type TestInstance,
-} from "../support/userlink-server.js";
+import { BACKENDS, useInstance, type TestInstance } from "../support/userlink-server.js";
 
 describe.each(BACKENDS)("the link flow through gRPC (%s)", (backend) => {
-  let storage: Storage & { destroy(): Promise<void> };
   let server: TestInstance;
   let apiKey: string;
 
-  beforeAll(async () => {
-    storage = await createStorage(backend);
-    server = await startInstance(storage);
+  useInstance(backend, async (started) => {
+    ({ server } = started);
     ({ apiKey } = await createAppWithKey(server));
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await storage?.destroy();
   });
 
   it("creates a user on a phone, restores it on a second phone and deactivates the first", async () => {

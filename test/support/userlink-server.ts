@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { createChannel, createClientFactory, Metadata, type Channel, type Client } from "nice-grpc";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
+import { afterAll, beforeAll } from "vitest";
 import { loadConfig, type Config } from "../../src/config.js";
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
 import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
@@ -106,4 +107,28 @@ export async function startInstance(
       await running.close();
     },
   };
+}
+
+export type OwnedStorage = Storage & { destroy(): Promise<void> };
+
+/**
+ * For a describe block: fresh storage of `backend` and one instance on it, started
+ * before the block's tests (then `ready` runs, to seed what they share) and stopped
+ * and thrown away after them.
+ */
+export function useInstance(
+  backend: Backend,
+  ready: (started: { storage: OwnedStorage; server: TestInstance }) => void | Promise<void>,
+): void {
+  let storage: OwnedStorage | undefined;
+  let server: TestInstance | undefined;
+  beforeAll(async () => {
+    storage = await createStorage(backend);
+    server = await startInstance(storage);
+    await ready({ storage, server });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    await storage?.destroy();
+  });
 }
