@@ -1,59 +1,9 @@
-import { execFileSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { createServer as createTlsServer, type TlsOptions as NodeTlsOptions } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAdminClient, UserlinkError, type TlsOptions } from "../../clients/node/src/index.js";
+import { makeTestCerts, type TestCerts } from "../support/test-certs.js";
 import { createStorage, startInstance, type Storage, type TestInstance } from "../support/userlink-server.js";
-
-interface Pki {
-  ca: Buffer;
-  serverKey: Buffer;
-  serverCert: Buffer;
-  clientKey: Buffer;
-  clientCert: Buffer;
-}
-
-/** A throwaway CA, a server certificate for `userlink.test` only, and a client certificate. */
-async function makePki(dir: string): Promise<Pki> {
-  const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=test CA");
-  await writeFile(join(dir, "server.ext"), "subjectAltName=DNS:userlink.test\n");
-  for (const [name, ext] of [
-    ["server", ["-extfile", "server.ext"]],
-    ["client", []],
-  ] as const) {
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-set_serial",
-      name === "server" ? "1" : "2",
-      "-days",
-      "1",
-      "-out",
-      `${name}.crt`,
-      ...ext,
-    );
-  }
-  const read = (file: string) => readFile(join(dir, file));
-  return {
-    ca: await read("ca.crt"),
-    serverKey: await read("server.key"),
-    serverCert: await read("server.crt"),
-    clientKey: await read("client.key"),
-    clientCert: await read("client.crt"),
-  };
-}
 
 /** Terminates TLS (and checks client certificates when asked) in front of the plaintext server. */
 async function tlsFront(upstreamPort: number, options: NodeTlsOptions) {
@@ -83,16 +33,23 @@ async function tlsFront(upstreamPort: number, options: NodeTlsOptions) {
 }
 
 describe("the Node client over TLS and mTLS", () => {
-  let dir: string;
-  let pki: Pki;
+  let certs: TestCerts;
+  let pki: { ca: Buffer; serverKey: Buffer; serverCert: Buffer; clientKey: Buffer; clientCert: Buffer };
   let storage: Storage & { destroy(): Promise<void> };
   let server: TestInstance;
   let tlsOnly: Awaited<ReturnType<typeof tlsFront>>;
   let mutual: Awaited<ReturnType<typeof tlsFront>>;
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), "userlink-pki-"));
-    pki = await makePki(dir);
+    // The server certificate names `userlink.test` only, so name checks can fail.
+    certs = await makeTestCerts({ serverAltNames: "DNS:userlink.test" });
+    pki = {
+      ca: certs.caCert,
+      serverKey: certs.server.key,
+      serverCert: certs.server.cert,
+      clientKey: certs.client.key,
+      clientCert: certs.client.cert,
+    };
     storage = await createStorage("real");
     server = await startInstance(storage);
     const port = server.running.grpcPort;
@@ -110,7 +67,7 @@ describe("the Node client over TLS and mTLS", () => {
     await mutual?.close();
     await server?.stop();
     await storage?.destroy();
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    await certs?.cleanup();
   });
 
   /** listApps through `address` with `tls`: the apps, or the UserlinkError's code and details. */

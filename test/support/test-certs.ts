@@ -11,8 +11,9 @@ export interface TestCerts {
     readonly serverCert: string;
     readonly serverKey: string;
   };
-  /** Contents, for clients. */
+  /** Contents, for clients (and for servers the test runs itself). */
   readonly caCert: Buffer;
+  readonly server: { readonly cert: Buffer; readonly key: Buffer };
   readonly client: { readonly cert: Buffer; readonly key: Buffer };
   /** A client certificate from a CA the server does not trust. */
   readonly rogueClient: { readonly cert: Buffer; readonly key: Buffer };
@@ -20,10 +21,11 @@ export interface TestCerts {
 }
 
 /**
- * A CA, a server certificate for 127.0.0.1 and localhost, and client certificates,
- * made with openssl for one test and thrown away after.
+ * A CA, a server certificate (for 127.0.0.1 and localhost unless `serverAltNames`, an
+ * openssl subjectAltName value, says otherwise), and client certificates, made with
+ * openssl for one test and thrown away after.
  */
-export async function makeTestCerts(): Promise<TestCerts> {
+export async function makeTestCerts(options: { serverAltNames?: string } = {}): Promise<TestCerts> {
   const dir = await mkdtemp(join(tmpdir(), "userlink-certs-"));
   const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
@@ -42,7 +44,10 @@ export async function makeTestCerts(): Promise<TestCerts> {
       `/CN=${ca}`,
     );
   }
-  await writeFile(join(dir, "server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
+  await writeFile(
+    join(dir, "server.ext"),
+    `subjectAltName=${options.serverAltNames ?? "IP:127.0.0.1,DNS:localhost"}\n`,
+  );
   await writeFile(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
   const issue = (name: string, ca: string, ext: string) => {
     openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`);
@@ -76,6 +81,7 @@ export async function makeTestCerts(): Promise<TestCerts> {
       serverKey: join(dir, "server.key"),
     },
     caCert: await read("ca.crt"),
+    server: { cert: await read("server.crt"), key: await read("server.key") },
     client: { cert: await read("client.crt"), key: await read("client.key") },
     rogueClient: { cert: await read("rogue.crt"), key: await read("rogue.key") },
     cleanup: () => rm(dir, { recursive: true, force: true }),
