@@ -1,4 +1,4 @@
-import type { ServiceImplementation } from "nice-grpc";
+import { ServerError, Status, type ServiceImplementation } from "nice-grpc";
 import type { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
 import type { AdminService } from "../../services/admin.service.js";
 import type { AdminPrincipal } from "../../services/principals.js";
@@ -70,6 +70,20 @@ export function adminHandlers(
     async setUserDisabled(request) {
       const result = await admin.setUserDisabled(request);
       return { user: userToProto(result.user, result.devices) };
+    },
+    // The admin reads of the contract (issue 14) are served once the store has their
+    // verbs; until then they say so instead of pretending.
+    async listUsers() {
+      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.ListUsers is not served yet");
+    },
+    async getUser() {
+      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.GetUser is not served yet");
+    },
+    async deleteUser() {
+      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.DeleteUser is not served yet");
+    },
+    async listAuditEvents() {
+      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.ListAuditEvents is not served yet");
     },
   };
 }

@@ -9,7 +9,7 @@ import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Duration } from "../../google/protobuf/duration.js";
 import { Struct } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
-import { ApiKey, ApiKeyScope, apiKeyScopeFromJSON, apiKeyScopeToJSON, App, User } from "./types.js";
+import { ApiKey, ApiKeyScope, apiKeyScopeFromJSON, apiKeyScopeToJSON, App, AuditEvent, User } from "./types.js";
 
 export const protobufPackage = "userlink.v1";
 
@@ -128,6 +128,77 @@ export interface SetUserDisabledRequest {
 
 export interface SetUserDisabledResponse {
   user: User | undefined;
+}
+
+export interface AdminServiceListUsersRequest {
+  appId: string;
+  /** 1-1000; 0 means 100. */
+  pageSize: number;
+  /**
+   * From a previous response's next_page_token; empty for the first page. A token
+   * that userlink did not issue, or one issued for another filter, fails
+   * INVALID_ARGUMENT.
+   */
+  pageToken: string;
+  /**
+   * Optional, at most 256 bytes: only users whose external id starts with it (byte
+   * for byte, case-sensitive).
+   */
+  externalUserIdPrefix: string;
+}
+
+export interface AdminServiceListUsersResponse {
+  /** Without their devices (use GetUser for those). */
+  users: User[];
+  /** Empty on the last page. */
+  nextPageToken: string;
+}
+
+export interface AdminServiceGetUserRequest {
+  appId: string;
+  /** Which user. Exactly one must be set. */
+  user: { $case: "externalUserId"; value: string } | //
+  /** A UUID. */
+  { $case: "userId"; value: string } | undefined;
+}
+
+export interface AdminServiceGetUserResponse {
+  user: User | undefined;
+}
+
+export interface AdminServiceDeleteUserRequest {
+  appId: string;
+  /** Which user. Exactly one must be set. */
+  user: { $case: "externalUserId"; value: string } | //
+  /** A UUID. */
+  { $case: "userId"; value: string } | undefined;
+}
+
+export interface AdminServiceDeleteUserResponse {
+  /** The id of the user that was deleted. */
+  userId: string;
+  /** How many device registrations were deactivated and removed with the user. */
+  devicesRemoved: number;
+}
+
+export interface ListAuditEventsRequest {
+  appId: string;
+  /**
+   * Optional (a UUID): only the events of this user and their devices. Events of a
+   * deleted user no longer name them and are not found this way.
+   */
+  userId: string;
+  /** 1-1000; 0 means 100. */
+  pageSize: number;
+  /** From a previous response's next_page_token; empty for the first page. */
+  pageToken: string;
+}
+
+export interface ListAuditEventsResponse {
+  /** Newest first. */
+  events: AuditEvent[];
+  /** Empty on the last page. */
+  nextPageToken: string;
 }
 
 function createBaseCreateAppRequest(): CreateAppRequest {
@@ -1788,6 +1859,860 @@ export const SetUserDisabledResponse: MessageFns<SetUserDisabledResponse> = {
   },
 };
 
+function createBaseAdminServiceListUsersRequest(): AdminServiceListUsersRequest {
+  return { appId: "", pageSize: 0, pageToken: "", externalUserIdPrefix: "" };
+}
+
+export const AdminServiceListUsersRequest: MessageFns<AdminServiceListUsersRequest> = {
+  encode(message: AdminServiceListUsersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(16).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(26).string(message.pageToken);
+    }
+    if (message.externalUserIdPrefix !== "") {
+      writer.uint32(34).string(message.externalUserIdPrefix);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminServiceListUsersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminServiceListUsersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.externalUserIdPrefix = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminServiceListUsersRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+      externalUserIdPrefix: isSet(object.externalUserIdPrefix)
+        ? globalThis.String(object.externalUserIdPrefix)
+        : isSet(object.external_user_id_prefix)
+        ? globalThis.String(object.external_user_id_prefix)
+        : "",
+    };
+  },
+
+  toJSON(message: AdminServiceListUsersRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    if (message.externalUserIdPrefix !== "") {
+      obj.externalUserIdPrefix = message.externalUserIdPrefix;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdminServiceListUsersRequest>): AdminServiceListUsersRequest {
+    return AdminServiceListUsersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdminServiceListUsersRequest>): AdminServiceListUsersRequest {
+    const message = createBaseAdminServiceListUsersRequest();
+    message.appId = object.appId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    message.externalUserIdPrefix = object.externalUserIdPrefix ?? "";
+    return message;
+  },
+};
+
+function createBaseAdminServiceListUsersResponse(): AdminServiceListUsersResponse {
+  return { users: [], nextPageToken: "" };
+}
+
+export const AdminServiceListUsersResponse: MessageFns<AdminServiceListUsersResponse> = {
+  encode(message: AdminServiceListUsersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.users) {
+      User.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminServiceListUsersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminServiceListUsersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.users.push(User.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminServiceListUsersResponse {
+    return {
+      users: globalThis.Array.isArray(object?.users) ? object.users.map((e: any) => User.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: AdminServiceListUsersResponse): unknown {
+    const obj: any = {};
+    if (message.users?.length) {
+      obj.users = message.users.map((e) => User.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdminServiceListUsersResponse>): AdminServiceListUsersResponse {
+    return AdminServiceListUsersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdminServiceListUsersResponse>): AdminServiceListUsersResponse {
+    const message = createBaseAdminServiceListUsersResponse();
+    message.users = object.users?.map((e) => User.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseAdminServiceGetUserRequest(): AdminServiceGetUserRequest {
+  return { appId: "", user: undefined };
+}
+
+export const AdminServiceGetUserRequest: MessageFns<AdminServiceGetUserRequest> = {
+  encode(message: AdminServiceGetUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    switch (message.user?.$case) {
+      case "externalUserId":
+        writer.uint32(18).string(message.user.value);
+        break;
+      case "userId":
+        writer.uint32(26).string(message.user.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminServiceGetUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminServiceGetUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = { $case: "externalUserId", value: reader.string() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.user = { $case: "userId", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminServiceGetUserRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      user: isSet(object.externalUserId)
+        ? { $case: "externalUserId", value: globalThis.String(object.externalUserId) }
+        : isSet(object.external_user_id)
+        ? { $case: "externalUserId", value: globalThis.String(object.external_user_id) }
+        : isSet(object.userId)
+        ? { $case: "userId", value: globalThis.String(object.userId) }
+        : isSet(object.user_id)
+        ? { $case: "userId", value: globalThis.String(object.user_id) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: AdminServiceGetUserRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.user?.$case === "externalUserId") {
+      obj.externalUserId = message.user.value;
+    } else if (message.user?.$case === "userId") {
+      obj.userId = message.user.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdminServiceGetUserRequest>): AdminServiceGetUserRequest {
+    return AdminServiceGetUserRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdminServiceGetUserRequest>): AdminServiceGetUserRequest {
+    const message = createBaseAdminServiceGetUserRequest();
+    message.appId = object.appId ?? "";
+    switch (object.user?.$case) {
+      case "externalUserId": {
+        if (object.user?.value !== undefined && object.user?.value !== null) {
+          message.user = { $case: "externalUserId", value: object.user.value };
+        }
+        break;
+      }
+      case "userId": {
+        if (object.user?.value !== undefined && object.user?.value !== null) {
+          message.user = { $case: "userId", value: object.user.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseAdminServiceGetUserResponse(): AdminServiceGetUserResponse {
+  return { user: undefined };
+}
+
+export const AdminServiceGetUserResponse: MessageFns<AdminServiceGetUserResponse> = {
+  encode(message: AdminServiceGetUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.user !== undefined) {
+      User.encode(message.user, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminServiceGetUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminServiceGetUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.user = User.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminServiceGetUserResponse {
+    return { user: isSet(object.user) ? User.fromJSON(object.user) : undefined };
+  },
+
+  toJSON(message: AdminServiceGetUserResponse): unknown {
+    const obj: any = {};
+    if (message.user !== undefined) {
+      obj.user = User.toJSON(message.user);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdminServiceGetUserResponse>): AdminServiceGetUserResponse {
+    return AdminServiceGetUserResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdminServiceGetUserResponse>): AdminServiceGetUserResponse {
+    const message = createBaseAdminServiceGetUserResponse();
+    message.user = (object.user !== undefined && object.user !== null) ? User.fromPartial(object.user) : undefined;
+    return message;
+  },
+};
+
+function createBaseAdminServiceDeleteUserRequest(): AdminServiceDeleteUserRequest {
+  return { appId: "", user: undefined };
+}
+
+export const AdminServiceDeleteUserRequest: MessageFns<AdminServiceDeleteUserRequest> = {
+  encode(message: AdminServiceDeleteUserRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    switch (message.user?.$case) {
+      case "externalUserId":
+        writer.uint32(18).string(message.user.value);
+        break;
+      case "userId":
+        writer.uint32(26).string(message.user.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminServiceDeleteUserRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminServiceDeleteUserRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.user = { $case: "externalUserId", value: reader.string() };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.user = { $case: "userId", value: reader.string() };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminServiceDeleteUserRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      user: isSet(object.externalUserId)
+        ? { $case: "externalUserId", value: globalThis.String(object.externalUserId) }
+        : isSet(object.external_user_id)
+        ? { $case: "externalUserId", value: globalThis.String(object.external_user_id) }
+        : isSet(object.userId)
+        ? { $case: "userId", value: globalThis.String(object.userId) }
+        : isSet(object.user_id)
+        ? { $case: "userId", value: globalThis.String(object.user_id) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: AdminServiceDeleteUserRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.user?.$case === "externalUserId") {
+      obj.externalUserId = message.user.value;
+    } else if (message.user?.$case === "userId") {
+      obj.userId = message.user.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdminServiceDeleteUserRequest>): AdminServiceDeleteUserRequest {
+    return AdminServiceDeleteUserRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdminServiceDeleteUserRequest>): AdminServiceDeleteUserRequest {
+    const message = createBaseAdminServiceDeleteUserRequest();
+    message.appId = object.appId ?? "";
+    switch (object.user?.$case) {
+      case "externalUserId": {
+        if (object.user?.value !== undefined && object.user?.value !== null) {
+          message.user = { $case: "externalUserId", value: object.user.value };
+        }
+        break;
+      }
+      case "userId": {
+        if (object.user?.value !== undefined && object.user?.value !== null) {
+          message.user = { $case: "userId", value: object.user.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseAdminServiceDeleteUserResponse(): AdminServiceDeleteUserResponse {
+  return { userId: "", devicesRemoved: 0 };
+}
+
+export const AdminServiceDeleteUserResponse: MessageFns<AdminServiceDeleteUserResponse> = {
+  encode(message: AdminServiceDeleteUserResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.userId !== "") {
+      writer.uint32(10).string(message.userId);
+    }
+    if (message.devicesRemoved !== 0) {
+      writer.uint32(16).int32(message.devicesRemoved);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AdminServiceDeleteUserResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAdminServiceDeleteUserResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.devicesRemoved = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AdminServiceDeleteUserResponse {
+    return {
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      devicesRemoved: isSet(object.devicesRemoved)
+        ? globalThis.Number(object.devicesRemoved)
+        : isSet(object.devices_removed)
+        ? globalThis.Number(object.devices_removed)
+        : 0,
+    };
+  },
+
+  toJSON(message: AdminServiceDeleteUserResponse): unknown {
+    const obj: any = {};
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.devicesRemoved !== 0) {
+      obj.devicesRemoved = Math.round(message.devicesRemoved);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AdminServiceDeleteUserResponse>): AdminServiceDeleteUserResponse {
+    return AdminServiceDeleteUserResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AdminServiceDeleteUserResponse>): AdminServiceDeleteUserResponse {
+    const message = createBaseAdminServiceDeleteUserResponse();
+    message.userId = object.userId ?? "";
+    message.devicesRemoved = object.devicesRemoved ?? 0;
+    return message;
+  },
+};
+
+function createBaseListAuditEventsRequest(): ListAuditEventsRequest {
+  return { appId: "", userId: "", pageSize: 0, pageToken: "" };
+}
+
+export const ListAuditEventsRequest: MessageFns<ListAuditEventsRequest> = {
+  encode(message: ListAuditEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.appId !== "") {
+      writer.uint32(10).string(message.appId);
+    }
+    if (message.userId !== "") {
+      writer.uint32(18).string(message.userId);
+    }
+    if (message.pageSize !== 0) {
+      writer.uint32(24).int32(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      writer.uint32(34).string(message.pageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.appId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pageSize = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.pageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsRequest {
+    return {
+      appId: isSet(object.appId)
+        ? globalThis.String(object.appId)
+        : isSet(object.app_id)
+        ? globalThis.String(object.app_id)
+        : "",
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      pageSize: isSet(object.pageSize)
+        ? globalThis.Number(object.pageSize)
+        : isSet(object.page_size)
+        ? globalThis.Number(object.page_size)
+        : 0,
+      pageToken: isSet(object.pageToken)
+        ? globalThis.String(object.pageToken)
+        : isSet(object.page_token)
+        ? globalThis.String(object.page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListAuditEventsRequest): unknown {
+    const obj: any = {};
+    if (message.appId !== "") {
+      obj.appId = message.appId;
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.pageSize !== 0) {
+      obj.pageSize = Math.round(message.pageSize);
+    }
+    if (message.pageToken !== "") {
+      obj.pageToken = message.pageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    return ListAuditEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsRequest>): ListAuditEventsRequest {
+    const message = createBaseListAuditEventsRequest();
+    message.appId = object.appId ?? "";
+    message.userId = object.userId ?? "";
+    message.pageSize = object.pageSize ?? 0;
+    message.pageToken = object.pageToken ?? "";
+    return message;
+  },
+};
+
+function createBaseListAuditEventsResponse(): ListAuditEventsResponse {
+  return { events: [], nextPageToken: "" };
+}
+
+export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
+  encode(message: ListAuditEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.events) {
+      AuditEvent.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.nextPageToken !== "") {
+      writer.uint32(18).string(message.nextPageToken);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListAuditEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListAuditEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.events.push(AuditEvent.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.nextPageToken = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListAuditEventsResponse {
+    return {
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => AuditEvent.fromJSON(e)) : [],
+      nextPageToken: isSet(object.nextPageToken)
+        ? globalThis.String(object.nextPageToken)
+        : isSet(object.next_page_token)
+        ? globalThis.String(object.next_page_token)
+        : "",
+    };
+  },
+
+  toJSON(message: ListAuditEventsResponse): unknown {
+    const obj: any = {};
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => AuditEvent.toJSON(e));
+    }
+    if (message.nextPageToken !== "") {
+      obj.nextPageToken = message.nextPageToken;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    return ListAuditEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListAuditEventsResponse>): ListAuditEventsResponse {
+    const message = createBaseListAuditEventsResponse();
+    message.events = object.events?.map((e) => AuditEvent.fromPartial(e)) || [];
+    message.nextPageToken = object.nextPageToken ?? "";
+    return message;
+  },
+};
+
 /**
  * AdminService is for internal services, operators and the `userlink` CLI:
  * `authorization: Bearer <admin token>` (USERLINK_ADMIN_TOKEN). A wrong or missing
@@ -1894,6 +2819,55 @@ export const AdminServiceDefinition = {
       requestType: SetUserDisabledRequest as typeof SetUserDisabledRequest,
       requestStream: false,
       responseType: SetUserDisabledResponse as typeof SetUserDisabledResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Lists an app's users, oldest first, a page at a time, without their devices. With
+     * external_user_id_prefix, only the users whose external id starts with it.
+     */
+    listUsers: {
+      name: "ListUsers",
+      requestType: AdminServiceListUsersRequest as typeof AdminServiceListUsersRequest,
+      requestStream: false,
+      responseType: AdminServiceListUsersResponse as typeof AdminServiceListUsersResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Looks one of an app's users up by external or platform id, with every device.
+     * Another app's user, or none, fails NOT_FOUND / USER_NOT_FOUND.
+     */
+    getUser: {
+      name: "GetUser",
+      requestType: AdminServiceGetUserRequest as typeof AdminServiceGetUserRequest,
+      requestStream: false,
+      responseType: AdminServiceGetUserResponse as typeof AdminServiceGetUserResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Deletes one of an app's users exactly as LinkService.DeleteUser does: every row
+     * that names them goes, their devices' streams end USER_DELETED, outstanding codes
+     * for the external id stop working. Unknown: NOT_FOUND / USER_NOT_FOUND.
+     */
+    deleteUser: {
+      name: "DeleteUser",
+      requestType: AdminServiceDeleteUserRequest as typeof AdminServiceDeleteUserRequest,
+      requestStream: false,
+      responseType: AdminServiceDeleteUserResponse as typeof AdminServiceDeleteUserResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * An app's audit trail, newest first, a page at a time; with user_id, only the
+     * events of that user and their devices. Events carry no secret.
+     */
+    listAuditEvents: {
+      name: "ListAuditEvents",
+      requestType: ListAuditEventsRequest as typeof ListAuditEventsRequest,
+      requestStream: false,
+      responseType: ListAuditEventsResponse as typeof ListAuditEventsResponse,
       responseStream: false,
       options: {},
     },

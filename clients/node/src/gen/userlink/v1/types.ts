@@ -292,6 +292,180 @@ export function apiKeyScopeToJSON(object: ApiKeyScope): string {
   }
 }
 
+/** What an audit event records. */
+export enum AuditEventKind {
+  AUDIT_EVENT_KIND_UNSPECIFIED = 0,
+  AUDIT_EVENT_KIND_APP_CREATED = 1,
+  AUDIT_EVENT_KIND_APP_UPDATED = 2,
+  AUDIT_EVENT_KIND_API_KEY_CREATED = 3,
+  AUDIT_EVENT_KIND_API_KEY_REVOKED = 4,
+  AUDIT_EVENT_KIND_API_KEY_ROTATED = 5,
+  /** AUDIT_EVENT_KIND_USER_CREATED - CreateUser made a new user. */
+  AUDIT_EVENT_KIND_USER_CREATED = 6,
+  /** AUDIT_EVENT_KIND_USER_RESTORED - CreateUser restored an existing user on a device. */
+  AUDIT_EVENT_KIND_USER_RESTORED = 7,
+  AUDIT_EVENT_KIND_USER_DISABLED = 8,
+  AUDIT_EVENT_KIND_USER_ENABLED = 9,
+  /** AUDIT_EVENT_KIND_USER_DELETED - The user and every row naming them were removed; the event no longer names them. */
+  AUDIT_EVENT_KIND_USER_DELETED = 10,
+  /** AUDIT_EVENT_KIND_DEVICE_STATE_CHANGED - A device entered device_state for state_reason. */
+  AUDIT_EVENT_KIND_DEVICE_STATE_CHANGED = 11,
+  /** AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESHED - A device's refresh token was rotated. */
+  AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESHED = 12,
+  /**
+   * AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESH_RETRIED - A RefreshCredentials retried with the same request_id inside the retry window:
+   * the same rotation answered again, not a reuse.
+   */
+  AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESH_RETRIED = 13,
+  UNRECOGNIZED = -1,
+}
+
+export function auditEventKindFromJSON(object: any): AuditEventKind {
+  switch (object) {
+    case 0:
+    case "AUDIT_EVENT_KIND_UNSPECIFIED":
+      return AuditEventKind.AUDIT_EVENT_KIND_UNSPECIFIED;
+    case 1:
+    case "AUDIT_EVENT_KIND_APP_CREATED":
+      return AuditEventKind.AUDIT_EVENT_KIND_APP_CREATED;
+    case 2:
+    case "AUDIT_EVENT_KIND_APP_UPDATED":
+      return AuditEventKind.AUDIT_EVENT_KIND_APP_UPDATED;
+    case 3:
+    case "AUDIT_EVENT_KIND_API_KEY_CREATED":
+      return AuditEventKind.AUDIT_EVENT_KIND_API_KEY_CREATED;
+    case 4:
+    case "AUDIT_EVENT_KIND_API_KEY_REVOKED":
+      return AuditEventKind.AUDIT_EVENT_KIND_API_KEY_REVOKED;
+    case 5:
+    case "AUDIT_EVENT_KIND_API_KEY_ROTATED":
+      return AuditEventKind.AUDIT_EVENT_KIND_API_KEY_ROTATED;
+    case 6:
+    case "AUDIT_EVENT_KIND_USER_CREATED":
+      return AuditEventKind.AUDIT_EVENT_KIND_USER_CREATED;
+    case 7:
+    case "AUDIT_EVENT_KIND_USER_RESTORED":
+      return AuditEventKind.AUDIT_EVENT_KIND_USER_RESTORED;
+    case 8:
+    case "AUDIT_EVENT_KIND_USER_DISABLED":
+      return AuditEventKind.AUDIT_EVENT_KIND_USER_DISABLED;
+    case 9:
+    case "AUDIT_EVENT_KIND_USER_ENABLED":
+      return AuditEventKind.AUDIT_EVENT_KIND_USER_ENABLED;
+    case 10:
+    case "AUDIT_EVENT_KIND_USER_DELETED":
+      return AuditEventKind.AUDIT_EVENT_KIND_USER_DELETED;
+    case 11:
+    case "AUDIT_EVENT_KIND_DEVICE_STATE_CHANGED":
+      return AuditEventKind.AUDIT_EVENT_KIND_DEVICE_STATE_CHANGED;
+    case 12:
+    case "AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESHED":
+      return AuditEventKind.AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESHED;
+    case 13:
+    case "AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESH_RETRIED":
+      return AuditEventKind.AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESH_RETRIED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AuditEventKind.UNRECOGNIZED;
+  }
+}
+
+export function auditEventKindToJSON(object: AuditEventKind): string {
+  switch (object) {
+    case AuditEventKind.AUDIT_EVENT_KIND_UNSPECIFIED:
+      return "AUDIT_EVENT_KIND_UNSPECIFIED";
+    case AuditEventKind.AUDIT_EVENT_KIND_APP_CREATED:
+      return "AUDIT_EVENT_KIND_APP_CREATED";
+    case AuditEventKind.AUDIT_EVENT_KIND_APP_UPDATED:
+      return "AUDIT_EVENT_KIND_APP_UPDATED";
+    case AuditEventKind.AUDIT_EVENT_KIND_API_KEY_CREATED:
+      return "AUDIT_EVENT_KIND_API_KEY_CREATED";
+    case AuditEventKind.AUDIT_EVENT_KIND_API_KEY_REVOKED:
+      return "AUDIT_EVENT_KIND_API_KEY_REVOKED";
+    case AuditEventKind.AUDIT_EVENT_KIND_API_KEY_ROTATED:
+      return "AUDIT_EVENT_KIND_API_KEY_ROTATED";
+    case AuditEventKind.AUDIT_EVENT_KIND_USER_CREATED:
+      return "AUDIT_EVENT_KIND_USER_CREATED";
+    case AuditEventKind.AUDIT_EVENT_KIND_USER_RESTORED:
+      return "AUDIT_EVENT_KIND_USER_RESTORED";
+    case AuditEventKind.AUDIT_EVENT_KIND_USER_DISABLED:
+      return "AUDIT_EVENT_KIND_USER_DISABLED";
+    case AuditEventKind.AUDIT_EVENT_KIND_USER_ENABLED:
+      return "AUDIT_EVENT_KIND_USER_ENABLED";
+    case AuditEventKind.AUDIT_EVENT_KIND_USER_DELETED:
+      return "AUDIT_EVENT_KIND_USER_DELETED";
+    case AuditEventKind.AUDIT_EVENT_KIND_DEVICE_STATE_CHANGED:
+      return "AUDIT_EVENT_KIND_DEVICE_STATE_CHANGED";
+    case AuditEventKind.AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESHED:
+      return "AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESHED";
+    case AuditEventKind.AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESH_RETRIED:
+      return "AUDIT_EVENT_KIND_DEVICE_CREDENTIALS_REFRESH_RETRIED";
+    case AuditEventKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** Who or what caused an audit event. */
+export enum AuditActorKind {
+  AUDIT_ACTOR_KIND_UNSPECIFIED = 0,
+  /** AUDIT_ACTOR_KIND_API_KEY - A customer backend's API key; AuditActor.id is its key id. */
+  AUDIT_ACTOR_KIND_API_KEY = 1,
+  /**
+   * AUDIT_ACTOR_KIND_ADMIN - An operator or internal service with an admin token; AuditActor.id tells which
+   * of the configured admin tokens (a fingerprint, never the token).
+   */
+  AUDIT_ACTOR_KIND_ADMIN = 2,
+  /** AUDIT_ACTOR_KIND_DEVICE - The SDK on a device; AuditActor.id is its device id. */
+  AUDIT_ACTOR_KIND_DEVICE = 3,
+  /** AUDIT_ACTOR_KIND_SYSTEM - userlink itself (for example the retention janitor); AuditActor.id is empty. */
+  AUDIT_ACTOR_KIND_SYSTEM = 4,
+  UNRECOGNIZED = -1,
+}
+
+export function auditActorKindFromJSON(object: any): AuditActorKind {
+  switch (object) {
+    case 0:
+    case "AUDIT_ACTOR_KIND_UNSPECIFIED":
+      return AuditActorKind.AUDIT_ACTOR_KIND_UNSPECIFIED;
+    case 1:
+    case "AUDIT_ACTOR_KIND_API_KEY":
+      return AuditActorKind.AUDIT_ACTOR_KIND_API_KEY;
+    case 2:
+    case "AUDIT_ACTOR_KIND_ADMIN":
+      return AuditActorKind.AUDIT_ACTOR_KIND_ADMIN;
+    case 3:
+    case "AUDIT_ACTOR_KIND_DEVICE":
+      return AuditActorKind.AUDIT_ACTOR_KIND_DEVICE;
+    case 4:
+    case "AUDIT_ACTOR_KIND_SYSTEM":
+      return AuditActorKind.AUDIT_ACTOR_KIND_SYSTEM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return AuditActorKind.UNRECOGNIZED;
+  }
+}
+
+export function auditActorKindToJSON(object: AuditActorKind): string {
+  switch (object) {
+    case AuditActorKind.AUDIT_ACTOR_KIND_UNSPECIFIED:
+      return "AUDIT_ACTOR_KIND_UNSPECIFIED";
+    case AuditActorKind.AUDIT_ACTOR_KIND_API_KEY:
+      return "AUDIT_ACTOR_KIND_API_KEY";
+    case AuditActorKind.AUDIT_ACTOR_KIND_ADMIN:
+      return "AUDIT_ACTOR_KIND_ADMIN";
+    case AuditActorKind.AUDIT_ACTOR_KIND_DEVICE:
+      return "AUDIT_ACTOR_KIND_DEVICE";
+    case AuditActorKind.AUDIT_ACTOR_KIND_SYSTEM:
+      return "AUDIT_ACTOR_KIND_SYSTEM";
+    case AuditActorKind.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 /** A platform user: the one user linked to a customer's external user id in one app. */
 export interface User {
   /** Platform user id (a UUID), stable across devices and reinstalls. */
@@ -407,6 +581,38 @@ export interface Credentials {
    * second time revokes the device (CREDENTIALS_REUSED).
    */
   refreshToken: string;
+}
+
+export interface AuditActor {
+  kind: AuditActorKind;
+  id: string;
+}
+
+/**
+ * One entry of an app's audit trail. It never carries a key, code, token or the
+ * admin token.
+ */
+export interface AuditEvent {
+  /** A UUID; events sort by it as by occurred_at. */
+  eventId: string;
+  occurredAt: Date | undefined;
+  kind: AuditEventKind;
+  /**
+   * The user the event concerns; empty for app and key events and after the user
+   * was deleted.
+   */
+  userId: string;
+  /** The device the event concerns; empty when none. */
+  deviceId: string;
+  /** For DEVICE_STATE_CHANGED: the state the device entered, and why. */
+  deviceState: DeviceState;
+  stateReason: StateReason;
+  /** What caused the event. */
+  actor:
+    | AuditActor
+    | undefined;
+  /** Non-secret facts (for example "key_id", "config_version", "reused_after_ms"). */
+  details: { [key: string]: any } | undefined;
 }
 
 function createBaseUser(): User {
@@ -1367,6 +1573,324 @@ export const Credentials: MessageFns<Credentials> = {
     message.accessToken = object.accessToken ?? "";
     message.accessTokenExpiresAt = object.accessTokenExpiresAt ?? undefined;
     message.refreshToken = object.refreshToken ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditActor(): AuditActor {
+  return { kind: 0, id: "" };
+}
+
+export const AuditActor: MessageFns<AuditActor> = {
+  encode(message: AuditActor, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.kind !== 0) {
+      writer.uint32(8).int32(message.kind);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditActor {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditActor();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditActor {
+    return {
+      kind: isSet(object.kind) ? auditActorKindFromJSON(object.kind) : 0,
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+    };
+  },
+
+  toJSON(message: AuditActor): unknown {
+    const obj: any = {};
+    if (message.kind !== 0) {
+      obj.kind = auditActorKindToJSON(message.kind);
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditActor>): AuditActor {
+    return AuditActor.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditActor>): AuditActor {
+    const message = createBaseAuditActor();
+    message.kind = object.kind ?? 0;
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseAuditEvent(): AuditEvent {
+  return {
+    eventId: "",
+    occurredAt: undefined,
+    kind: 0,
+    userId: "",
+    deviceId: "",
+    deviceState: 0,
+    stateReason: 0,
+    actor: undefined,
+    details: undefined,
+  };
+}
+
+export const AuditEvent: MessageFns<AuditEvent> = {
+  encode(message: AuditEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== "") {
+      writer.uint32(10).string(message.eventId);
+    }
+    if (message.occurredAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.occurredAt), writer.uint32(18).fork()).join();
+    }
+    if (message.kind !== 0) {
+      writer.uint32(24).int32(message.kind);
+    }
+    if (message.userId !== "") {
+      writer.uint32(34).string(message.userId);
+    }
+    if (message.deviceId !== "") {
+      writer.uint32(42).string(message.deviceId);
+    }
+    if (message.deviceState !== 0) {
+      writer.uint32(48).int32(message.deviceState);
+    }
+    if (message.stateReason !== 0) {
+      writer.uint32(56).int32(message.stateReason);
+    }
+    if (message.actor !== undefined) {
+      AuditActor.encode(message.actor, writer.uint32(66).fork()).join();
+    }
+    if (message.details !== undefined) {
+      Struct.encode(Struct.wrap(message.details), writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AuditEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAuditEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.eventId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.occurredAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.kind = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.userId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.deviceId = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.deviceState = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.stateReason = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.actor = AuditActor.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.details = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AuditEvent {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.String(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.String(object.event_id)
+        : "",
+      occurredAt: isSet(object.occurredAt)
+        ? fromJsonTimestamp(object.occurredAt)
+        : isSet(object.occurred_at)
+        ? fromJsonTimestamp(object.occurred_at)
+        : undefined,
+      kind: isSet(object.kind) ? auditEventKindFromJSON(object.kind) : 0,
+      userId: isSet(object.userId)
+        ? globalThis.String(object.userId)
+        : isSet(object.user_id)
+        ? globalThis.String(object.user_id)
+        : "",
+      deviceId: isSet(object.deviceId)
+        ? globalThis.String(object.deviceId)
+        : isSet(object.device_id)
+        ? globalThis.String(object.device_id)
+        : "",
+      deviceState: isSet(object.deviceState)
+        ? deviceStateFromJSON(object.deviceState)
+        : isSet(object.device_state)
+        ? deviceStateFromJSON(object.device_state)
+        : 0,
+      stateReason: isSet(object.stateReason)
+        ? stateReasonFromJSON(object.stateReason)
+        : isSet(object.state_reason)
+        ? stateReasonFromJSON(object.state_reason)
+        : 0,
+      actor: isSet(object.actor) ? AuditActor.fromJSON(object.actor) : undefined,
+      details: isObject(object.details) ? object.details : undefined,
+    };
+  },
+
+  toJSON(message: AuditEvent): unknown {
+    const obj: any = {};
+    if (message.eventId !== "") {
+      obj.eventId = message.eventId;
+    }
+    if (message.occurredAt !== undefined) {
+      obj.occurredAt = message.occurredAt.toISOString();
+    }
+    if (message.kind !== 0) {
+      obj.kind = auditEventKindToJSON(message.kind);
+    }
+    if (message.userId !== "") {
+      obj.userId = message.userId;
+    }
+    if (message.deviceId !== "") {
+      obj.deviceId = message.deviceId;
+    }
+    if (message.deviceState !== 0) {
+      obj.deviceState = deviceStateToJSON(message.deviceState);
+    }
+    if (message.stateReason !== 0) {
+      obj.stateReason = stateReasonToJSON(message.stateReason);
+    }
+    if (message.actor !== undefined) {
+      obj.actor = AuditActor.toJSON(message.actor);
+    }
+    if (message.details !== undefined) {
+      obj.details = message.details;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AuditEvent>): AuditEvent {
+    return AuditEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AuditEvent>): AuditEvent {
+    const message = createBaseAuditEvent();
+    message.eventId = object.eventId ?? "";
+    message.occurredAt = object.occurredAt ?? undefined;
+    message.kind = object.kind ?? 0;
+    message.userId = object.userId ?? "";
+    message.deviceId = object.deviceId ?? "";
+    message.deviceState = object.deviceState ?? 0;
+    message.stateReason = object.stateReason ?? 0;
+    message.actor = (object.actor !== undefined && object.actor !== null)
+      ? AuditActor.fromPartial(object.actor)
+      : undefined;
+    message.details = object.details ?? undefined;
     return message;
   },
 };

@@ -83,6 +83,15 @@ export interface CreateUserResponse {
 export interface RefreshCredentialsRequest {
   /** The refresh token of the device's latest credentials. */
   refreshToken: string;
+  /**
+   * Optional, chosen by the SDK for this refresh (1-128 bytes; a UUID does). A refresh
+   * whose answer was lost can be sent again with the same refresh token and the same
+   * request_id within a short window (USERLINK_REFRESH_RETRY_WINDOW_SECONDS): it is the
+   * same rotation retried and returns fresh credentials (those of the lost answer stop
+   * working), not a reuse. A different or empty request_id, or the old token after the
+   * window, is a reuse as before.
+   */
+  requestId: string;
 }
 
 export interface RefreshCredentialsResponse {
@@ -689,13 +698,16 @@ export const CreateUserResponse: MessageFns<CreateUserResponse> = {
 };
 
 function createBaseRefreshCredentialsRequest(): RefreshCredentialsRequest {
-  return { refreshToken: "" };
+  return { refreshToken: "", requestId: "" };
 }
 
 export const RefreshCredentialsRequest: MessageFns<RefreshCredentialsRequest> = {
   encode(message: RefreshCredentialsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.refreshToken !== "") {
       writer.uint32(10).string(message.refreshToken);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(18).string(message.requestId);
     }
     return writer;
   },
@@ -721,6 +733,14 @@ export const RefreshCredentialsRequest: MessageFns<RefreshCredentialsRequest> = 
             message.refreshToken = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -740,6 +760,11 @@ export const RefreshCredentialsRequest: MessageFns<RefreshCredentialsRequest> = 
         : isSet(object.refresh_token)
         ? globalThis.String(object.refresh_token)
         : "",
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
     };
   },
 
@@ -747,6 +772,9 @@ export const RefreshCredentialsRequest: MessageFns<RefreshCredentialsRequest> = 
     const obj: any = {};
     if (message.refreshToken !== "") {
       obj.refreshToken = message.refreshToken;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
     }
     return obj;
   },
@@ -757,6 +785,7 @@ export const RefreshCredentialsRequest: MessageFns<RefreshCredentialsRequest> = 
   fromPartial(object: DeepPartial<RefreshCredentialsRequest>): RefreshCredentialsRequest {
     const message = createBaseRefreshCredentialsRequest();
     message.refreshToken = object.refreshToken ?? "";
+    message.requestId = object.requestId ?? "";
     return message;
   },
 };
@@ -1430,7 +1459,8 @@ export const DeviceServiceDefinition = {
     /**
      * Exchanges a refresh token for new credentials. Every refresh rotates both tokens.
      * Presenting an already rotated refresh token deactivates the device
-     * (CREDENTIALS_REUSED) and fails UNAUTHENTICATED / CREDENTIALS_REUSED.
+     * (CREDENTIALS_REUSED) and fails UNAUTHENTICATED / CREDENTIALS_REUSED, except for a
+     * retry of the same refresh (same request_id, inside the retry window).
      */
     refreshCredentials: {
       name: "RefreshCredentials",
