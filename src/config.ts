@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseIpRange } from "./domain/ip-address.js";
+import { trustedProxyEntryProblem } from "./domain/ip-address.js";
 
 /**
  * Configuration comes from the environment only, is validated once at start with
@@ -103,9 +103,8 @@ const schema = z
           .map((entry) => entry.trim())
           .filter((entry) => entry !== "");
         entries.forEach((entry, i) => {
-          if (parseIpRange(entry) === null) {
-            ctx.addIssue({ code: "custom", message: `entry ${i + 1} is not an IP address or CIDR range` });
-          }
+          const problem = trustedProxyEntryProblem(entry);
+          if (problem !== null) ctx.addIssue({ code: "custom", message: `entry ${i + 1} ${problem}` });
         });
         return entries;
       }),

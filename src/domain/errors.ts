@@ -2,6 +2,7 @@
  * The closed set of things that can go wrong in userlink, as the domain sees them.
  * Exactly one place (transport/grpc/error-mapping.ts) turns these into gRPC statuses;
  * the domain and the services never know a status code.
+ * The rules that comments and tests cite as "rule N" are numbered in docs/rules.md.
  */
 export type ErrorCode =
   | "INVALID_ARGUMENT"

@@ -1,5 +1,5 @@
 import { isIPv4 } from "node:net";
-import { normalizeIpAddress } from "../domain/ip-address.js";
+import { ipv6Prefix64, normalizeIpAddress } from "../domain/ip-address.js";
 import { AppError } from "../domain/errors.js";
 import type { Clock } from "../ports/clock.js";
 import type { Logger } from "../ports/logger.js";
@@ -135,22 +135,4 @@ export function addressUnit(address: string | null): string {
   const normal = address === null ? null : normalizeIpAddress(address);
   if (normal === null) return "unknown";
   return isIPv4(normal) ? normal : `${ipv6Prefix64(normal)}::/64`;
-}
-
-/** The first four groups of a valid IPv6 address, e.g. `2001:db8:0:12`. */
-function ipv6Prefix64(address: string): string {
-  let text = address.toLowerCase().replace(/%.*$/, "");
-  // An embedded IPv4 tail is two groups; only their count matters for the prefix.
-  text = text.replace(/\d+\.\d+\.\d+\.\d+$/, "0:0");
-  const [head = "", tail] = text.split("::");
-  const left = head === "" ? [] : head.split(":");
-  const right = tail === undefined || tail === "" ? [] : tail.split(":");
-  const groups =
-    tail === undefined
-      ? left
-      : [...left, ...Array<string>(8 - left.length - right.length).fill("0"), ...right];
-  return groups
-    .slice(0, 4)
-    .map((group) => parseInt(group, 16).toString(16))
-    .join(":");
 }

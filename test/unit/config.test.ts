@@ -73,3 +73,212 @@ describe("loadConfig", () => {
     expect(config.shutdownGraceMs).toBe(2_500);
   });
 });
+
+/** The problems loadConfig reports for `env`; [] when it loads. */
+function problemsOf(env: NodeJS.ProcessEnv): readonly string[] {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+}
+
+/** The variables named in the problems of `env`. */
+const failing = (env: NodeJS.ProcessEnv) => problemsOf(env).map((p) => p.slice(0, p.indexOf(":")));
+
+const TOKEN = "t".repeat(32);
+
+describe("loadConfig: every variable's bounds", () => {
+  it.each(["USERLINK_GRPC_PORT", "USERLINK_GRPCWEB_PORT", "USERLINK_OPS_PORT"])(
+    "%s is a port, 0 to 65535",
+    (name) => {
+      for (const ok of ["0", "1", "65535"]) expect(failing({ [name]: ok }), ok).toEqual([]);
+      for (const bad of ["-1", "65536", "80.5", "http", "1e9"])
+        expect(failing({ [name]: bad }), bad).toEqual([name]);
+      expect(loadConfig({ [name]: "4242" })).toMatchObject({
+        grpcPort: name === "USERLINK_GRPC_PORT" ? 4242 : 50051,
+        grpcWebPort: name === "USERLINK_GRPCWEB_PORT" ? 4242 : 8080,
+        opsPort: name === "USERLINK_OPS_PORT" ? 4242 : 9090,
+      });
+    },
+  );
+
+  it("DATABASE_URL is a postgres:// or postgresql:// URL; blank is unset", () => {
+    const withToken = (url: string) => ({ DATABASE_URL: url, USERLINK_ADMIN_TOKEN: TOKEN });
+    expect(loadConfig(withToken(" postgres://db/u ")).databaseUrl).toBe("postgres://db/u");
+    expect(loadConfig(withToken("postgresql://db/u")).databaseUrl).toBe("postgresql://db/u");
+    expect(loadConfig({ DATABASE_URL: "  " }).databaseUrl).toBeNull();
+    expect(failing(withToken("mysql://db/u"))).toEqual(["DATABASE_URL"]);
+    expect(failing(withToken("db/u"))).toEqual(["DATABASE_URL"]);
+  });
+
+  it("REDIS_URL is a redis:// or rediss:// URL; blank is unset", () => {
+    expect(loadConfig({ REDIS_URL: "redis://r:6379" }).redisUrl).toBe("redis://r:6379");
+    expect(loadConfig({ REDIS_URL: "rediss://r:6380" }).redisUrl).toBe("rediss://r:6380");
+    expect(loadConfig({ REDIS_URL: "" }).redisUrl).toBeNull();
+    expect(failing({ REDIS_URL: "http://r" })).toEqual(["REDIS_URL"]);
+  });
+
+  it("USERLINK_ADMIN_TOKEN has at least 32 characters", () => {
+    expect(loadConfig({ USERLINK_ADMIN_TOKEN: TOKEN }).adminToken).toBe(TOKEN);
+    expect(failing({ USERLINK_ADMIN_TOKEN: TOKEN.slice(1) })).toEqual(["USERLINK_ADMIN_TOKEN"]);
+    expect(problemsOf({ USERLINK_ADMIN_TOKEN: "short-secret" }).join("\n")).not.toContain("short-secret");
+  });
+
+  it("USERLINK_HOST and USERLINK_DATA_DIR may not be empty", () => {
+    expect(loadConfig({ USERLINK_HOST: "::", USERLINK_DATA_DIR: "/var/lib/userlink" })).toMatchObject({
+      host: "::",
+      dataDir: "/var/lib/userlink",
+    });
+    expect(failing({ USERLINK_HOST: "", USERLINK_DATA_DIR: "" })).toEqual([
+      "USERLINK_HOST",
+      "USERLINK_DATA_DIR",
+    ]);
+  });
+
+  it.each([
+    ["USERLINK_MIGRATE_ON_START", "migrateOnStart", true],
+    ["USERLINK_REDIS_CLUSTER", "redisCluster", false],
+  ] as const)("%s is exactly true or false (default %s)", (name, key, fallback) => {
+    expect(loadConfig({})[key]).toBe(fallback);
+    expect(loadConfig({ [name]: "false", REDIS_URL: "redis://r" })[key]).toBe(false);
+    expect(loadConfig({ [name]: "true", REDIS_URL: "redis://r" })[key]).toBe(true);
+    for (const bad of ["yes", "1", "TRUE", ""])
+      expect(failing({ [name]: bad, REDIS_URL: "redis://r" }), bad).toEqual([name]);
+  });
+
+  it("USERLINK_DB_POOL_MAX is a whole number from 1 to 1000", () => {
+    expect(loadConfig({ USERLINK_DB_POOL_MAX: "1" }).dbPoolMax).toBe(1);
+    expect(loadConfig({ USERLINK_DB_POOL_MAX: "1000" }).dbPoolMax).toBe(1000);
+    for (const bad of ["0", "1001", "2.5", "many"]) {
+      expect(failing({ USERLINK_DB_POOL_MAX: bad }), bad).toEqual(["USERLINK_DB_POOL_MAX"]);
+    }
+  });
+
+  it("USERLINK_LOG_LEVEL is a pino level or silent", () => {
+    for (const level of ["fatal", "error", "warn", "info", "debug", "trace", "silent"]) {
+      expect(loadConfig({ USERLINK_LOG_LEVEL: level }).logLevel).toBe(level);
+    }
+    expect(failing({ USERLINK_LOG_LEVEL: "INFO" })).toEqual(["USERLINK_LOG_LEVEL"]);
+  });
+
+  it("USERLINK_SHUTDOWN_GRACE_SECONDS is 0 to 3600 seconds", () => {
+    expect(loadConfig({ USERLINK_SHUTDOWN_GRACE_SECONDS: "0" }).shutdownGraceMs).toBe(0);
+    expect(loadConfig({ USERLINK_SHUTDOWN_GRACE_SECONDS: "3600" }).shutdownGraceMs).toBe(3_600_000);
+    for (const bad of ["-1", "3601", "soon"]) {
+      expect(failing({ USERLINK_SHUTDOWN_GRACE_SECONDS: bad }), bad).toEqual([
+        "USERLINK_SHUTDOWN_GRACE_SECONDS",
+      ]);
+    }
+  });
+
+  it("the rate limits default as documented and take 0 to turn a limit off", () => {
+    expect(loadConfig({}).rateLimits).toEqual({
+      apiKeyCalls: { max: 1000, windowMs: 10_000 },
+      createUserFailures: { max: 30, windowMs: 60_000 },
+    });
+    const off = loadConfig({ USERLINK_RATE_KEY_MAX: "0", USERLINK_RATE_CREATE_USER_FAILURES_MAX: "0" });
+    expect(off.rateLimits.apiKeyCalls.max).toBe(0);
+    expect(off.rateLimits.createUserFailures.max).toBe(0);
+    expect(Object.isFrozen(off.rateLimits.apiKeyCalls)).toBe(true);
+  });
+
+  it.each(["USERLINK_RATE_KEY_MAX", "USERLINK_RATE_CREATE_USER_FAILURES_MAX"])(
+    "%s is a whole number from 0 to 1,000,000",
+    (name) => {
+      expect(failing({ [name]: "1000000" })).toEqual([]);
+      for (const bad of ["-1", "1000001", "1.5", "lots"])
+        expect(failing({ [name]: bad }), bad).toEqual([name]);
+    },
+  );
+
+  it.each([
+    ["USERLINK_RATE_KEY_WINDOW_SECONDS", "apiKeyCalls"],
+    ["USERLINK_RATE_CREATE_USER_WINDOW_SECONDS", "createUserFailures"],
+  ] as const)("%s is 1 to 86,400 whole seconds", (name, limit) => {
+    expect(loadConfig({ [name]: "1" }).rateLimits[limit].windowMs).toBe(1_000);
+    expect(loadConfig({ [name]: "86400" }).rateLimits[limit].windowMs).toBe(86_400_000);
+    for (const bad of ["0", "86401", "0.5"]) expect(failing({ [name]: bad }), bad).toEqual([name]);
+  });
+
+  it("USERLINK_TRUSTED_PROXIES is a list of addresses and ranges, loopback by default", () => {
+    expect(loadConfig({}).trustedProxies).toEqual(["127.0.0.1", "::1"]);
+    expect(loadConfig({ USERLINK_TRUSTED_PROXIES: "" }).trustedProxies).toEqual([]);
+    expect(
+      loadConfig({ USERLINK_TRUSTED_PROXIES: " 10.0.0.0/8 , fd00::/8,,192.0.2.7, loopback" }).trustedProxies,
+    ).toEqual(["10.0.0.0/8", "fd00::/8", "192.0.2.7", "loopback"]);
+    const problems = problemsOf({ USERLINK_TRUSTED_PROXIES: "10.0.0.0/8, proxy.internal, 10.0.0.0/33" });
+    expect(problems).toEqual([
+      expect.stringMatching(/^USERLINK_TRUSTED_PROXIES: entry 2 is not an IP address/),
+      expect.stringMatching(/^USERLINK_TRUSTED_PROXIES: entry 3 is not an IP address/),
+    ]);
+    expect(problems.join("\n")).not.toContain("proxy.internal");
+  });
+});
+
+describe("loadConfig: rules across variables", () => {
+  it("TLS needs the certificate and its key together", () => {
+    expect(failing({ USERLINK_TLS_CERT_FILE: "/c.pem" })).toEqual(["USERLINK_TLS_KEY_FILE"]);
+    expect(failing({ USERLINK_TLS_KEY_FILE: "/k.pem" })).toEqual(["USERLINK_TLS_CERT_FILE"]);
+    expect(loadConfig({ USERLINK_TLS_CERT_FILE: "/c.pem", USERLINK_TLS_KEY_FILE: "/k.pem" }).tls).toEqual({
+      certFile: "/c.pem",
+      keyFile: "/k.pem",
+      clientCaFile: null,
+    });
+  });
+
+  it("a client CA needs TLS", () => {
+    expect(failing({ USERLINK_TLS_CLIENT_CA_FILE: "/ca.pem" })).toEqual(["USERLINK_TLS_CLIENT_CA_FILE"]);
+  });
+
+  it("a real database needs the admin token the instances share", () => {
+    expect(failing({ DATABASE_URL: "postgres://db/u" })).toEqual(["USERLINK_ADMIN_TOKEN"]);
+    expect(loadConfig({ DATABASE_URL: "postgres://db/u", USERLINK_ADMIN_TOKEN: TOKEN }).adminToken).toBe(
+      TOKEN,
+    );
+  });
+
+  it("several Redis URLs are the seed nodes of a cluster, and only of one", () => {
+    const seeds = "redis://:pw@10.0.0.1:6379, redis://:pw@10.0.0.2:6379";
+    expect(failing({ REDIS_URL: seeds })).toEqual(["REDIS_URL"]);
+    const config = loadConfig({ REDIS_URL: seeds, USERLINK_REDIS_CLUSTER: "true" });
+    expect(config.redisClusterNodes).toEqual(["redis://:pw@10.0.0.1:6379", "redis://:pw@10.0.0.2:6379"]);
+    expect(loadConfig({ REDIS_URL: "redis://r" }).redisClusterNodes).toEqual([]);
+  });
+
+  it("a cluster needs REDIS_URL", () => {
+    expect(failing({ USERLINK_REDIS_CLUSTER: "true" })).toEqual(["USERLINK_REDIS_CLUSTER"]);
+  });
+
+  it("a cluster's seeds are URLs with a host, on database 0, with one scheme and one set of credentials", () => {
+    const cluster = (url: string, extra: NodeJS.ProcessEnv = {}) =>
+      problemsOf({ REDIS_URL: url, USERLINK_REDIS_CLUSTER: "true", ...extra });
+    expect(cluster("redis://a:1,redis://b:1/0,redis://c:1/")).toEqual([]);
+    expect(cluster("redis://a:1,redis:///x")).toEqual([expect.stringMatching(/^REDIS_URL: seed 2 must be/)]);
+    expect(cluster("redis://a:1/1")).toEqual(["REDIS_URL: seed 1: a Redis Cluster has database 0 only"]);
+    expect(cluster("redis://a:1,rediss://b:1")).toEqual([expect.stringMatching(/same scheme/)]);
+    const secret = "cluster-password-that-must-not-leak";
+    const mixed = cluster(`redis://:${secret}@a:1,redis://:other@b:1`);
+    expect(mixed).toEqual([expect.stringMatching(/credentials/)]);
+    expect(mixed.join("\n")).not.toContain(secret);
+  });
+
+  it("a cluster's key prefix has no braces (hash tags decide slots)", () => {
+    const env = { REDIS_URL: "redis://a:1", USERLINK_REDIS_CLUSTER: "true" };
+    expect(failing({ ...env, USERLINK_REDIS_KEY_PREFIX: "{app}:" })).toEqual(["USERLINK_REDIS_KEY_PREFIX"]);
+    expect(loadConfig({ ...env, USERLINK_REDIS_KEY_PREFIX: "app:" }).redisKeyPrefix).toBe("app:");
+    // Without a cluster, braces are only characters.
+    expect(loadConfig({ REDIS_URL: "redis://a:1", USERLINK_REDIS_KEY_PREFIX: "{app}:" }).redisKeyPrefix).toBe(
+      "{app}:",
+    );
+  });
+
+  it("cross-field rules are reported alongside single-field problems", () => {
+    expect(failing({ USERLINK_GRPC_PORT: "-1", DATABASE_URL: "postgres://db/u" }).sort()).toEqual([
+      "USERLINK_ADMIN_TOKEN",
+      "USERLINK_GRPC_PORT",
+    ]);
+  });
+});

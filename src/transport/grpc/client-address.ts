@@ -1,23 +1,19 @@
-import { BlockList, isIPv4 } from "node:net";
+import type { IncomingMessage } from "node:http";
 import type { CallContext } from "nice-grpc";
-import { normalizeIpAddress, parseIpRange } from "../../domain/ip-address.js";
+import proxyaddr from "proxy-addr";
+import { compileTrustedProxies, normalizeIpAddress, type TrustedProxyTest } from "../../domain/ip-address.js";
 
-/** The proxies whose `x-forwarded-for` is believed: addresses and CIDR ranges. */
+/** The proxies whose `x-forwarded-for` is believed (entries as `compileTrustedProxies` reads them). */
 export class TrustedProxies {
-  readonly #list = new BlockList();
+  readonly #trusts: TrustedProxyTest;
 
-  /** Throws on an entry that is neither an IP address nor a CIDR range (config.ts checks first). */
+  /** Throws on an entry proxy-addr does not read (config.ts checks first). */
   constructor(entries: readonly string[]) {
-    for (const entry of entries) {
-      const range = parseIpRange(entry);
-      if (range === null) throw new TypeError(`not an IP address or CIDR range: ${entry}`);
-      if (range.prefix === null) this.#list.addAddress(range.address, range.family);
-      else this.#list.addSubnet(range.address, range.prefix, range.family);
-    }
+    this.#trusts = compileTrustedProxies(entries);
   }
 
   has(address: string): boolean {
-    return this.#list.check(address, isIPv4(address) ? "ipv4" : "ipv6");
+    return this.#trusts(address);
   }
 }
 
@@ -27,29 +23,29 @@ export class TrustedProxies {
  * The direct peer, unless it is a trusted proxy: then `x-forwarded-for` is read from
  * its right end (each proxy appends the address it saw, as userlink's own gRPC-Web
  * translator does), skipping trusted proxies, and the first address that is not one
- * is the client. The left end is never believed on its own: anyone can send an
- * `x-forwarded-for` that a proxy then extends. Null when the peer has no IP address.
+ * is the client (proxy-addr's walk, as in Express). The left end is never believed on
+ * its own: anyone can send an `x-forwarded-for` that a proxy then extends. Hops may
+ * carry a port or brackets (`[2001:db8::1]:443`). Null when the peer has no IP address.
  */
 export function clientAddress(
   context: Pick<CallContext, "peer" | "metadata">,
   trusted: TrustedProxies,
 ): string | null {
-  let client = peerAddress(context.peer);
-  if (client === null || !trusted.has(client)) return client;
-  const hops = context.metadata
-    .getAll("x-forwarded-for")
-    .join(",")
-    .split(",")
-    .map((hop) => hop.trim())
-    .filter((hop) => hop !== "");
-  for (let i = hops.length - 1; i >= 0; i--) {
-    const hop = forwardedAddress(hops[i]!);
-    // Garbage from a proxy we trust: the proxy is the best we know.
-    if (hop === null) return client;
-    client = hop;
-    if (!trusted.has(hop)) return hop;
-  }
-  return client;
+  const peer = peerAddress(context.peer);
+  if (peer === null) return null;
+  // proxy-addr reads a Node request; these two fields are all it looks at.
+  const request = {
+    socket: { remoteAddress: peer },
+    headers: { "x-forwarded-for": context.metadata.getAll("x-forwarded-for").join(",") },
+  } as unknown as IncomingMessage;
+  const chain = proxyaddr.all(request, (hop) => {
+    const address = forwardedAddress(hop);
+    return address !== null && trusted.has(address);
+  });
+  // Every address before the last was trusted, so valid. The last is the client,
+  // unless it is garbage from a proxy we trust: then that proxy is the best we know.
+  const client = forwardedAddress(chain[chain.length - 1]!);
+  return client ?? forwardedAddress(chain[chain.length - 2]!);
 }
 
 /**
@@ -70,7 +66,9 @@ export function peerAddress(peer: string): string | null {
 }
 
 /** One x-forwarded-for entry: an address, possibly with a port or in brackets. */
-function forwardedAddress(hop: string): string | null {
+function forwardedAddress(entry: string): string | null {
+  // proxy-addr splits at commas and spaces only; a tab is whitespace too.
+  const hop = entry.trim();
   const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(hop);
   if (bracketed) return normalizeIpAddress(bracketed[1]!);
   const v4WithPort = /^(\d+\.\d+\.\d+\.\d+):\d{1,5}$/.exec(hop);
