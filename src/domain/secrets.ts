@@ -18,10 +18,13 @@ export function hashSecret(secret: string): string {
 
 /** Compares two hex digests in time independent of where they differ. */
 export function digestsEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, "hex");
-  const right = Buffer.from(b, "hex");
-  return left.length === right.length && timingSafeEqual(left, right);
+  // Buffer.from(…, "hex") stops at the first non-hex character, so two different
+  // non-hex strings would both decode to nothing and compare equal: refuse them.
+  if (!SHA256_HEX.test(a) || !SHA256_HEX.test(b)) return false;
+  return timingSafeEqual(Buffer.from(a, "hex"), Buffer.from(b, "hex"));
 }
+
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 
 /** A secret as we issue it: 43 base64url characters. Anything else cannot be one. */
 export function looksLikeSecret(value: string): boolean {

@@ -48,6 +48,14 @@ describe("secrets", () => {
     expect(digestsEqual(hash, `${hash}00`)).toBe(false);
   });
 
+  it("never finds two strings that are not digests equal", () => {
+    // Hex decoding stops at the first non-hex character: both would decode to nothing.
+    expect(digestsEqual("zz", "yy")).toBe(false);
+    expect(digestsEqual("", "")).toBe(false);
+    const notHex = "g".repeat(64);
+    expect(digestsEqual(notHex, notHex)).toBe(false);
+  });
+
   it.each([
     ["one character short", "a".repeat(42)],
     ["one character long", "a".repeat(44)],
