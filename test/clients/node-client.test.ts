@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type Server, type Socket } from "node:net";
-import { Status } from "nice-grpc";
-import { BadRequest, ErrorInfo, RetryInfo, RichClientError } from "nice-grpc-error-details";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
+import { ClientError, Status } from "nice-grpc";
+import { Any, BadRequest, ErrorInfo, RetryInfo } from "nice-grpc-error-details";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ApiKeyScope,
@@ -17,7 +18,7 @@ import {
   type ClientOptions,
   type WatchDeviceStatusResponse,
 } from "../../clients/node/src/index.js";
-import { toUserlinkError } from "../../clients/node/src/userlink-error.js";
+import { toUserlinkError } from "../../clients/core/src/userlink-error.js";
 import { StreamRecorder } from "../support/stream.js";
 import { createStorage, startInstance, type Storage, type TestInstance } from "../support/userlink-server.js";
 import { freePort } from "../support/free-port.js";
@@ -109,7 +110,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
     const reader = createLinkClient({ ...options(), apiKey: created.apiKey });
     const error = await failure(reader.listUsers());
     reader.close();
-    expect(error).toMatchObject({ code: "UNAUTHENTICATED", status: Status.UNAUTHENTICATED });
+    expect(error).toMatchObject({ codeName: "UNAUTHENTICATED", status: Status.UNAUTHENTICATED });
   });
 
   it("runs the whole flow with the link and device clients", async () => {
@@ -132,7 +133,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
       const replay = await failure(
         device.createUser({ authenticationCode: code.authenticationCode, device: PHONE }),
       );
-      expect(replay).toMatchObject({ code: "UNAUTHENTICATED", reason: "AUTH_CODE_ALREADY_USED" });
+      expect(replay).toMatchObject({ codeName: "UNAUTHENTICATED", reason: "AUTH_CODE_ALREADY_USED" });
 
       const { user } = await link.getUser({ user: { $case: "externalUserId", value: "node-client-1" } });
       expect(user).toMatchObject({ userId: created.userId, devices: [{ deviceId: created.deviceId }] });
@@ -168,7 +169,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
 
       const refused = await failure(device.getDeviceStatus());
       expect(refused).toMatchObject({
-        code: "UNAUTHENTICATED",
+        codeName: "UNAUTHENTICATED",
         status: Status.UNAUTHENTICATED,
         reason: "DEVICE_DEACTIVATED",
         domain: "userlink.v1",
@@ -180,12 +181,12 @@ describe("the Node client (@userlink/client) against a real server", () => {
       const disabled = await admin.setUserDisabled({ appId, userId: created.userId, disabled: true });
       expect(disabled.user?.disabled).toBe(true);
       const blocked = await failure(link.requestAuthCode({ externalUserId: "node-client-1" }));
-      expect(blocked).toMatchObject({ code: "PERMISSION_DENIED", reason: "USER_DISABLED" });
+      expect(blocked).toMatchObject({ codeName: "PERMISSION_DENIED", reason: "USER_DISABLED" });
 
       const deleted = await link.deleteUser({ user: { $case: "userId", value: created.userId } });
       expect(deleted.userId).toBe(created.userId);
       const gone = await failure(link.getUser({ user: { $case: "userId", value: created.userId } }));
-      expect(gone).toMatchObject({ code: "NOT_FOUND", reason: "USER_NOT_FOUND" });
+      expect(gone).toMatchObject({ codeName: "NOT_FOUND", reason: "USER_NOT_FOUND" });
     } finally {
       link.close();
       device.close();
@@ -208,7 +209,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
     const device = createDeviceClient(options());
     const error = await failure(device.createUser({ authenticationCode: "x".repeat(43), device: {} }));
     device.close();
-    expect(error).toMatchObject({ code: "INVALID_ARGUMENT", reason: "INVALID_ARGUMENT" });
+    expect(error).toMatchObject({ codeName: "INVALID_ARGUMENT", reason: "INVALID_ARGUMENT" });
     expect(error.fieldViolations.map((v) => v.field)).toEqual(
       expect.arrayContaining(["device.platform", "device.device_type"]),
     );
@@ -224,8 +225,8 @@ describe("the Node client (@userlink/client) against a real server", () => {
     ]);
     link.close();
     wrongAdmin.close();
-    expect(keyError).toMatchObject({ code: "UNAUTHENTICATED", reason: "API_KEY_INVALID" });
-    expect(adminError).toMatchObject({ code: "UNAUTHENTICATED", reason: "ADMIN_TOKEN_INVALID" });
+    expect(keyError).toMatchObject({ codeName: "UNAUTHENTICATED", reason: "API_KEY_INVALID" });
+    expect(adminError).toMatchObject({ codeName: "UNAUTHENTICATED", reason: "ADMIN_TOKEN_INVALID" });
   });
 
   it("ends a watch stream at its deadline, and a unary call at the client's default deadline", async () => {
@@ -241,7 +242,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
         for await (const message of device.watchDeviceStatus({}, { deadlineMs: 300 })) received.push(message);
       })(),
     );
-    expect(streamError.code).toBe("DEADLINE_EXCEEDED");
+    expect(streamError.codeName).toBe("DEADLINE_EXCEEDED");
     expect(received).toHaveLength(1);
     expect(performance.now() - started).toBeGreaterThanOrEqual(250);
     link.close();
@@ -254,7 +255,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
     const elapsed = performance.now() - before;
     slow.close();
     await hole.close();
-    expect(error.code).toBe("DEADLINE_EXCEEDED");
+    expect(error.codeName).toBe("DEADLINE_EXCEEDED");
     expect(elapsed).toBeGreaterThanOrEqual(190);
     expect(elapsed).toBeLessThan(2_000);
   });
@@ -267,7 +268,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
     const error = await failure(link.listUsers({}, { signal: controller.signal }));
     link.close();
     await hole.close();
-    expect(error.code).toBe("CANCELLED");
+    expect(error.codeName).toBe("CANCELLED");
   });
 
   it("cancels calls and streams in flight on close(), and refuses calls after it", async () => {
@@ -281,7 +282,7 @@ describe("the Node client (@userlink/client) against a real server", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 50));
     device.close();
-    const closed = { code: "CANCELLED", details: "the client was closed" };
+    const closed = { codeName: "CANCELLED", details: "the client was closed" };
     expect(await call).toMatchObject(closed);
     expect(await stream).toMatchObject(closed);
     expect(await failure(device.getDeviceStatus())).toMatchObject(closed);
@@ -292,16 +293,20 @@ describe("the Node client (@userlink/client) against a real server", () => {
     const port = await freePort();
     const address = `127.0.0.1:${port}`;
     const retries: string[] = [];
-    const retry = { baseDelayMs: 100, maxRetries: 20, onRetry: (e: UserlinkError) => retries.push(e.code) };
+    const retry = {
+      baseDelayMs: 100,
+      maxRetries: 20,
+      onRetry: (e: UserlinkError) => retries.push(e.codeName),
+    };
 
     const unsafeAdmin = createAdminClient({ address, adminToken: storage.adminToken, retry });
     const unsafe = await failure(unsafeAdmin.createApp({ displayName: "never" }));
     unsafeAdmin.close();
-    expect(unsafe.code).toBe("UNAVAILABLE");
+    expect(unsafe.codeName).toBe("UNAVAILABLE");
     expect(retries).toEqual([]);
 
     const noRetry = createLinkClient({ address, apiKey, retry: false });
-    expect((await failure(noRetry.listUsers())).code).toBe("UNAVAILABLE");
+    expect((await failure(noRetry.listUsers())).codeName).toBe("UNAVAILABLE");
     noRetry.close();
 
     const link = createLinkClient({ address, apiKey, retry, deadlineMs: 15_000 });
@@ -319,21 +324,37 @@ describe("the Node client (@userlink/client) against a real server", () => {
     }
   });
 
-  it("decodes RetryInfo into retryAfterMs", () => {
-    const rich = new RichClientError(
+  it("decodes RetryInfo from the trailer's grpc-status-details-bin into retryAfterMs", () => {
+    const any = (type: string, value: Uint8Array): Uint8Array =>
+      Any.encode(Any.fromPartial({ typeUrl: `type.googleapis.com/google.rpc.${type}`, value })).finish();
+    const details = [
+      any(
+        "ErrorInfo",
+        ErrorInfo.encode(ErrorInfo.fromPartial({ reason: "RATE_LIMITED", domain: "userlink.v1" })).finish(),
+      ),
+      any(
+        "RetryInfo",
+        RetryInfo.encode(RetryInfo.fromPartial({ retryDelay: { seconds: 2, nanos: 500_000_000 } })).finish(),
+      ),
+      any("BadRequest", BadRequest.encode(BadRequest.fromPartial({ fieldViolations: [] })).finish()),
+    ];
+    const writer = new BinaryWriter()
+      .uint32(8)
+      .int32(Status.RESOURCE_EXHAUSTED)
+      .uint32(18)
+      .string("slow down");
+    for (const detail of details) writer.uint32(26).bytes(detail);
+    const error = new ClientError(
       "/userlink.v1.DeviceService/CreateUser",
       Status.RESOURCE_EXHAUSTED,
       "slow down",
-      [
-        ErrorInfo.fromPartial({ reason: "RATE_LIMITED", domain: "userlink.v1" }),
-        RetryInfo.fromPartial({ retryDelay: { seconds: 2, nanos: 500_000_000 } }),
-        BadRequest.fromPartial({ fieldViolations: [] }),
-      ],
     );
-    expect(toUserlinkError(rich)).toMatchObject({
-      code: "RESOURCE_EXHAUSTED",
+    expect(toUserlinkError(error, writer.finish())).toMatchObject({
+      code: Status.RESOURCE_EXHAUSTED,
+      codeName: "RESOURCE_EXHAUSTED",
       reason: "RATE_LIMITED",
       retryAfterMs: 2_500,
+      retryInfo: { retryDelayMs: 2_500 },
       fieldViolations: [],
       metadata: {},
     });

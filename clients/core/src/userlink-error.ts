@@ -1,37 +1,43 @@
-import { ClientError, Status } from "nice-grpc-web";
-import { decodeStatusDetails, type FieldViolation, type StatusDetails } from "./status-details.js";
-
-export type { FieldViolation } from "./status-details.js";
+import { ClientError, Status } from "nice-grpc-common";
+import {
+  decodeStatusDetails,
+  type BadRequest,
+  type ErrorInfo,
+  type FieldViolation,
+  type RetryInfo,
+} from "./status-details.js";
 
 /** A gRPC status by name: "UNAUTHENTICATED", "NOT_FOUND", "UNAVAILABLE", ... */
 export type StatusName = keyof typeof Status;
 
 export interface UserlinkErrorInit {
-  readonly status: Status;
+  readonly code: Status;
   readonly details: string;
   readonly method?: string | undefined;
-  readonly reason?: string | undefined;
-  readonly domain?: string | undefined;
-  readonly metadata?: Readonly<Record<string, string>>;
-  readonly fieldViolations?: readonly FieldViolation[];
-  readonly retryAfterMs?: number | undefined;
+  readonly errorInfo?: ErrorInfo | undefined;
+  readonly badRequest?: BadRequest | undefined;
+  readonly retryInfo?: RetryInfo | undefined;
 }
 
 /**
- * Every failed call of a userlink web client rejects with this error (streams throw it
- * from the iteration). `code` is the gRPC status by name and `status` the same as a
- * number; `reason`, `domain`, `metadata`, `fieldViolations` and `retryAfterMs` come from
- * the `google.rpc` details the service sends in `grpc-status-details-bin`.
+ * Every failed call of a userlink client rejects with this error (streams throw it from
+ * the iteration). `code` is the numeric gRPC status, as grpc-js, nice-grpc and Connect
+ * have it (compare with `Status.UNAUTHENTICATED`), `codeName` the same by name; `reason`,
+ * `domain`, `metadata`, `fieldViolations` and `retryAfterMs` come from the `google.rpc`
+ * details the service sends, also whole as `errorInfo`, `badRequest` and `retryInfo`.
  *
  * Failures that never reached the service are mapped too: a deadline that passed is
- * `DEADLINE_EXCEEDED`, an aborted call `CANCELLED`, a request the browser could not
- * send (network down, or an origin the service does not allow) `UNAVAILABLE`.
+ * `DEADLINE_EXCEEDED`, an aborted call or a closed client `CANCELLED`, a request the
+ * client refused (an enum value it does not know) `INVALID_ARGUMENT` with the field,
+ * anything else unexpected `UNKNOWN`, with the original error as `cause`.
  */
 export class UserlinkError extends Error {
   override readonly name = "UserlinkError";
-  /** The gRPC status by name, e.g. "UNAUTHENTICATED". */
-  readonly code: StatusName;
   /** The gRPC status as a number (`Status.UNAUTHENTICATED` = 16). */
+  readonly code: Status;
+  /** The gRPC status by name, e.g. "UNAUTHENTICATED". */
+  readonly codeName: StatusName;
+  /** The same as `code` (0.1 clients read the number here). */
   readonly status: Status;
   /** The status message the service sent, without the method and code around it. */
   readonly details: string;
@@ -47,20 +53,32 @@ export class UserlinkError extends Error {
   readonly fieldViolations: readonly FieldViolation[];
   /** `RetryInfo.retry_delay` in milliseconds (rate limits); undefined when none. */
   readonly retryAfterMs: number | undefined;
+  /** The `google.rpc` details as they came; undefined when absent. */
+  readonly errorInfo: ErrorInfo | undefined;
+  readonly badRequest: BadRequest | undefined;
+  readonly retryInfo: RetryInfo | undefined;
 
   constructor(init: UserlinkErrorInit, options?: { cause?: unknown }) {
-    const code = (Status[init.status] ?? "UNKNOWN") as StatusName;
-    const reason = init.reason === undefined ? "" : ` ${init.reason}`;
-    super(`${init.method === undefined ? "" : `${init.method} `}${code}${reason}: ${init.details}`, options);
-    this.code = code;
-    this.status = init.status;
+    const codeName = (Status[init.code] ?? "UNKNOWN") as StatusName;
+    const { errorInfo, badRequest, retryInfo } = init;
+    const reason = errorInfo === undefined ? "" : ` ${errorInfo.reason}`;
+    super(
+      `${init.method === undefined ? "" : `${init.method} `}${codeName}${reason}: ${init.details}`,
+      options,
+    );
+    this.code = init.code;
+    this.codeName = codeName;
+    this.status = init.code;
     this.details = init.details;
     this.method = init.method;
-    this.reason = init.reason;
-    this.domain = init.domain;
-    this.metadata = init.metadata ?? {};
-    this.fieldViolations = init.fieldViolations ?? [];
-    this.retryAfterMs = init.retryAfterMs;
+    this.errorInfo = errorInfo;
+    this.badRequest = badRequest;
+    this.retryInfo = retryInfo;
+    this.reason = errorInfo?.reason;
+    this.domain = errorInfo?.domain;
+    this.metadata = errorInfo?.metadata ?? {};
+    this.fieldViolations = badRequest?.fieldViolations ?? [];
+    this.retryAfterMs = retryInfo?.retryDelayMs;
   }
 }
 
@@ -68,9 +86,9 @@ export class UserlinkError extends Error {
 export type LocalEnd = "deadline" | "closed" | "aborted" | undefined;
 
 const LOCAL_ENDS = {
-  deadline: { status: Status.DEADLINE_EXCEEDED, details: "the deadline passed" },
-  closed: { status: Status.CANCELLED, details: "the client was closed" },
-  aborted: { status: Status.CANCELLED, details: "the call was aborted" },
+  deadline: { code: Status.DEADLINE_EXCEEDED, details: "the deadline passed" },
+  closed: { code: Status.CANCELLED, details: "the client was closed" },
+  aborted: { code: Status.CANCELLED, details: "the call was aborted" },
 } as const;
 
 /**
@@ -80,8 +98,8 @@ const LOCAL_ENDS = {
  */
 export function toUserlinkError(
   error: unknown,
-  statusDetails: Uint8Array | undefined,
-  localEnd: LocalEnd,
+  statusDetails?: Uint8Array,
+  localEnd?: LocalEnd,
 ): UserlinkError {
   if (error instanceof UserlinkError) return error;
   if (isClientError(error)) {
@@ -89,14 +107,12 @@ export function toUserlinkError(
     // browser does not explain to the page) as UNKNOWN "Transport error": for the
     // caller that is a service it cannot reach, as gRPC itself would say.
     const unreachable = error.code === Status.UNKNOWN && error.details.startsWith("Transport error");
-    const details: Partial<StatusDetails> =
-      statusDetails === undefined ? {} : decodeStatusDetails(statusDetails);
     return new UserlinkError(
       {
-        status: unreachable ? Status.UNAVAILABLE : error.code,
+        code: unreachable ? Status.UNAVAILABLE : error.code,
         details: error.details,
         method: error.path,
-        ...details,
+        ...(statusDetails === undefined ? {} : decodeStatusDetails(statusDetails)),
       },
       { cause: error },
     );
@@ -106,7 +122,7 @@ export function toUserlinkError(
     return new UserlinkError(LOCAL_ENDS[localEnd ?? "aborted"], { cause: error });
   }
   const details = error instanceof Error ? error.message : String(error);
-  return new UserlinkError({ status: Status.UNKNOWN, details }, { cause: error });
+  return new UserlinkError({ code: Status.UNKNOWN, details }, { cause: error });
 }
 
 /** Duck-typed as well, so that a second copy of nice-grpc-common in a bundle cannot hide a status. */

@@ -1,7 +1,7 @@
 /**
- * A random UUID (v4) for CreateUser's request_id. Built from getRandomValues, which
- * every browser has, because crypto.randomUUID exists only in secure contexts (a page
- * on plain http to another host than localhost has none).
+ * A random UUID (v4) for the request_id of CreateUser and RefreshCredentials. Built from
+ * getRandomValues, which every browser and Node has, because crypto.randomUUID exists
+ * only in secure contexts (a page on plain http to another host than localhost has none).
  */
 export function randomRequestId(): string {
   const bytes = globalThis.crypto.getRandomValues(new Uint8Array(16));

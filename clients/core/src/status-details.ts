@@ -6,51 +6,60 @@ export interface FieldViolation {
   readonly description: string;
 }
 
-/** What the service puts in `grpc-status-details-bin` (a `google.rpc.Status`), decoded. */
+/** `google.rpc.ErrorInfo`: why the call failed, as a machine-readable reason. */
+export interface ErrorInfo {
+  /** e.g. "AUTH_CODE_ALREADY_USED". */
+  readonly reason: string;
+  /** "userlink.v1" for the service's own errors. */
+  readonly domain: string;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
+/** `google.rpc.BadRequest`: the fields of the request that were refused. */
+export interface BadRequest {
+  readonly fieldViolations: readonly FieldViolation[];
+}
+
+/** `google.rpc.RetryInfo`, its `retry_delay` in whole milliseconds (rounded up). */
+export interface RetryInfo {
+  readonly retryDelayMs: number;
+}
+
+/** The details of a `google.rpc.Status` userlink sends, each absent when the answer had none. */
 export interface StatusDetails {
-  /** `ErrorInfo.reason`, e.g. "AUTH_CODE_ALREADY_USED". */
-  readonly reason?: string;
-  /** `ErrorInfo.domain`: "userlink.v1". */
-  readonly domain?: string;
-  /** `ErrorInfo.metadata`. */
-  readonly metadata: Record<string, string>;
-  /** Every `BadRequest.field_violations` entry. */
-  readonly fieldViolations: FieldViolation[];
-  /** `RetryInfo.retry_delay` in milliseconds. */
-  readonly retryAfterMs?: number;
+  readonly errorInfo?: ErrorInfo;
+  readonly badRequest?: BadRequest;
+  readonly retryInfo?: RetryInfo;
 }
 
 const TYPE_PREFIX = "type.googleapis.com/google.rpc.";
 
 /**
- * Decodes the few `google.rpc` messages userlink sends: `Status.details` holding
- * `ErrorInfo`, `BadRequest` and `RetryInfo` as `Any`s. Written against the wire format
- * because nice-grpc-error-details pulls protobufjs and long into a browser bundle for
- * what is a dozen fields. Other detail types are skipped; bytes that do not decode
- * give no details rather than an error, so the status itself always reaches the caller.
+ * Decodes the few `google.rpc` messages userlink sends in `grpc-status-details-bin`: a
+ * `Status` whose `details` hold `ErrorInfo`, `BadRequest` and `RetryInfo` as `Any`s.
+ * Written against the wire format, for both clients, because nice-grpc-error-details
+ * pulls protobufjs and long into a browser bundle for what is a dozen fields. Other
+ * detail types are skipped; bytes that do not decode give no details rather than an
+ * error, so the status itself always reaches the caller.
  */
 export function decodeStatusDetails(bytes: Uint8Array): StatusDetails {
-  const details: {
-    reason?: string;
-    domain?: string;
-    metadata: Record<string, string>;
-    fieldViolations: FieldViolation[];
-    retryAfterMs?: number;
-  } = { metadata: {}, fieldViolations: [] };
+  const details: { errorInfo?: ErrorInfo; badRequest?: BadRequest; retryInfo?: RetryInfo } = {};
+  const violations: FieldViolation[] = [];
   try {
     readFields(new BinaryReader(bytes), (field, reader) => {
       if (field !== 3) return false; // Status.details (code and message come as grpc-status/-message)
       const any = readAny(reader.bytes());
       switch (any.typeUrl) {
         case `${TYPE_PREFIX}ErrorInfo`:
-          readErrorInfo(any.value, details);
+          details.errorInfo = readErrorInfo(any.value);
           return true;
         case `${TYPE_PREFIX}BadRequest`:
-          details.fieldViolations.push(...readBadRequest(any.value));
+          violations.push(...readBadRequest(any.value));
+          details.badRequest = { fieldViolations: violations };
           return true;
         case `${TYPE_PREFIX}RetryInfo`: {
           const delay = readRetryDelayMs(any.value);
-          if (delay !== undefined) details.retryAfterMs = delay;
+          if (delay !== undefined) details.retryInfo = { retryDelayMs: delay };
           return true;
         }
         default:
@@ -58,7 +67,7 @@ export function decodeStatusDetails(bytes: Uint8Array): StatusDetails {
       }
     });
   } catch {
-    return { metadata: {}, fieldViolations: [] };
+    return {};
   }
   return details;
 }
@@ -84,19 +93,18 @@ function readAny(bytes: Uint8Array): { typeUrl: string; value: Uint8Array } {
   return { typeUrl, value };
 }
 
-function readErrorInfo(
-  bytes: Uint8Array,
-  into: { reason?: string; domain?: string; metadata: Record<string, string> },
-): void {
+function readErrorInfo(bytes: Uint8Array): ErrorInfo {
+  const info = { reason: "", domain: "", metadata: {} as Record<string, string> };
   readFields(new BinaryReader(bytes), (field, reader) => {
-    if (field === 1) into.reason = reader.string();
-    else if (field === 2) into.domain = reader.string();
+    if (field === 1) info.reason = reader.string();
+    else if (field === 2) info.domain = reader.string();
     else if (field === 3) {
       const entry = readStrings(reader.bytes());
-      into.metadata[entry[1] ?? ""] = entry[2] ?? "";
+      info.metadata[entry[1] ?? ""] = entry[2] ?? "";
     } else return false;
     return true;
   });
+  return info;
 }
 
 function readBadRequest(bytes: Uint8Array): FieldViolation[] {
