@@ -14,7 +14,7 @@ export function nextCommand(config: Config, grpcPort: number): string {
     env.push(`USERLINK_HOST=${quote(config.host)}`);
   if (grpcPort !== DEFAULTS.grpcPort) env.push(`USERLINK_GRPC_PORT=${grpcPort}`);
   if (config.dataDir !== DEFAULTS.dataDir) env.push(`USERLINK_DATA_DIR=${quote(config.dataDir)}`);
-  const command = [...env, `npm run userlink -- apps create "My app"`].join(" ");
+  const command = [...env, `npm run -s userlink -- apps create "My app"`].join(" ");
   if (config.tls === null) return command;
   const mtls =
     config.tls.clientCaFile === null
