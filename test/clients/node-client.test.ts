@@ -1,8 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type Server, type Socket } from "node:net";
-import { BinaryWriter } from "@bufbuild/protobuf/wire";
-import { ClientError, Status } from "nice-grpc";
-import { Any, BadRequest, ErrorInfo, RetryInfo } from "nice-grpc-error-details";
+import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ApiKeyScope,
@@ -13,15 +10,12 @@ import {
   DeviceType,
   Platform,
   StateReason,
-  UserlinkError,
   type AdminClient,
   type ClientOptions,
-  type WatchDeviceStatusResponse,
 } from "../../clients/node/src/index.js";
-import { toUserlinkError } from "../../clients/core/src/userlink-error.js";
 import { StreamRecorder } from "../support/stream.js";
+import { failure } from "./client-helpers.js";
 import { createStorage, startInstance, type Storage, type TestInstance } from "../support/userlink-server.js";
-import { freePort } from "../support/free-port.js";
 
 const ALL_SCOPES = [
   ApiKeyScope.API_KEY_SCOPE_USER_LINK,
@@ -29,36 +23,6 @@ const ALL_SCOPES = [
   ApiKeyScope.API_KEY_SCOPE_USER_DELETE,
 ];
 const PHONE = { platform: Platform.PLATFORM_ANDROID, deviceType: DeviceType.DEVICE_TYPE_PHONE };
-
-/** Awaits a call that must fail and returns its error, which must be a UserlinkError. */
-async function failure(call: Promise<unknown>): Promise<UserlinkError> {
-  const error = await call.then(
-    () => {
-      throw new Error("expected the call to fail, but it succeeded");
-    },
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(UserlinkError);
-  return error as UserlinkError;
-}
-
-/** A TCP server that accepts connections and never answers: every call waits for its deadline. */
-async function blackhole(): Promise<{ address: string; close(): Promise<void> }> {
-  const sockets = new Set<Socket>();
-  const server: Server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  return {
-    address: `127.0.0.1:${port}`,
-    close: async () => {
-      for (const socket of sockets) socket.destroy();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
 
 describe("the Node client (@userlink/client) against a real server", () => {
   let storage: Storage & { destroy(): Promise<void> };
@@ -227,136 +191,5 @@ describe("the Node client (@userlink/client) against a real server", () => {
     wrongAdmin.close();
     expect(keyError).toMatchObject({ codeName: "UNAUTHENTICATED", reason: "API_KEY_INVALID" });
     expect(adminError).toMatchObject({ codeName: "UNAUTHENTICATED", reason: "ADMIN_TOKEN_INVALID" });
-  });
-
-  it("ends a watch stream at its deadline, and a unary call at the client's default deadline", async () => {
-    const link = createLinkClient({ ...options(), apiKey });
-    const device = createDeviceClient(options());
-    const { authenticationCode } = await link.requestAuthCode({ externalUserId: "node-client-3" });
-    const created = await device.createUser({ authenticationCode, device: PHONE });
-    device.setAccessToken(created.credentials!.accessToken);
-    const started = performance.now();
-    const received: WatchDeviceStatusResponse[] = [];
-    const streamError = await failure(
-      (async () => {
-        for await (const message of device.watchDeviceStatus({}, { deadlineMs: 300 })) received.push(message);
-      })(),
-    );
-    expect(streamError.codeName).toBe("DEADLINE_EXCEEDED");
-    expect(received).toHaveLength(1);
-    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
-    link.close();
-    device.close();
-
-    const hole = await blackhole();
-    const slow = createLinkClient({ address: hole.address, apiKey, deadlineMs: 200 });
-    const before = performance.now();
-    const error = await failure(slow.getUser({ user: { $case: "userId", value: randomUUID() } }));
-    const elapsed = performance.now() - before;
-    slow.close();
-    await hole.close();
-    expect(error.codeName).toBe("DEADLINE_EXCEEDED");
-    expect(elapsed).toBeGreaterThanOrEqual(190);
-    expect(elapsed).toBeLessThan(2_000);
-  });
-
-  it("maps an aborted call to CANCELLED", async () => {
-    const hole = await blackhole();
-    const link = createLinkClient({ address: hole.address, apiKey });
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 50);
-    const error = await failure(link.listUsers({}, { signal: controller.signal }));
-    link.close();
-    await hole.close();
-    expect(error.codeName).toBe("CANCELLED");
-  });
-
-  it("cancels calls and streams in flight on close(), and refuses calls after it", async () => {
-    const hole = await blackhole();
-    const device = createDeviceClient({ address: hole.address, accessToken: "token" });
-    const call = failure(device.getDeviceStatus());
-    const stream = failure(
-      (async () => {
-        for await (const _ of device.watchDeviceStatus());
-      })(),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    device.close();
-    const closed = { codeName: "CANCELLED", details: "the client was closed" };
-    expect(await call).toMatchObject(closed);
-    expect(await stream).toMatchObject(closed);
-    expect(await failure(device.getDeviceStatus())).toMatchObject(closed);
-    await hole.close();
-  });
-
-  it("retries UNAVAILABLE for safe calls until a server comes up, and never for unsafe ones", async () => {
-    const port = await freePort();
-    const address = `127.0.0.1:${port}`;
-    const retries: string[] = [];
-    const retry = {
-      baseDelayMs: 100,
-      maxRetries: 20,
-      onRetry: (e: UserlinkError) => retries.push(e.codeName),
-    };
-
-    const unsafeAdmin = createAdminClient({ address, adminToken: storage.adminToken, retry });
-    const unsafe = await failure(unsafeAdmin.createApp({ displayName: "never" }));
-    unsafeAdmin.close();
-    expect(unsafe.codeName).toBe("UNAVAILABLE");
-    expect(retries).toEqual([]);
-
-    const noRetry = createLinkClient({ address, apiKey, retry: false });
-    expect((await failure(noRetry.listUsers())).codeName).toBe("UNAVAILABLE");
-    noRetry.close();
-
-    const link = createLinkClient({ address, apiKey, retry, deadlineMs: 15_000 });
-    const pending = link.listUsers();
-    await new Promise((resolve) => setTimeout(resolve, 400));
-    const late = await startInstance(storage, { USERLINK_GRPC_PORT: String(port) });
-    try {
-      const { users } = await pending;
-      expect(Array.isArray(users)).toBe(true);
-      expect(retries.length).toBeGreaterThanOrEqual(1);
-      expect(new Set(retries)).toEqual(new Set(["UNAVAILABLE"]));
-    } finally {
-      link.close();
-      await late.stop();
-    }
-  });
-
-  it("decodes RetryInfo from the trailer's grpc-status-details-bin into retryAfterMs", () => {
-    const any = (type: string, value: Uint8Array): Uint8Array =>
-      Any.encode(Any.fromPartial({ typeUrl: `type.googleapis.com/google.rpc.${type}`, value })).finish();
-    const details = [
-      any(
-        "ErrorInfo",
-        ErrorInfo.encode(ErrorInfo.fromPartial({ reason: "RATE_LIMITED", domain: "userlink.v1" })).finish(),
-      ),
-      any(
-        "RetryInfo",
-        RetryInfo.encode(RetryInfo.fromPartial({ retryDelay: { seconds: 2, nanos: 500_000_000 } })).finish(),
-      ),
-      any("BadRequest", BadRequest.encode(BadRequest.fromPartial({ fieldViolations: [] })).finish()),
-    ];
-    const writer = new BinaryWriter()
-      .uint32(8)
-      .int32(Status.RESOURCE_EXHAUSTED)
-      .uint32(18)
-      .string("slow down");
-    for (const detail of details) writer.uint32(26).bytes(detail);
-    const error = new ClientError(
-      "/userlink.v1.DeviceService/CreateUser",
-      Status.RESOURCE_EXHAUSTED,
-      "slow down",
-    );
-    expect(toUserlinkError(error, writer.finish())).toMatchObject({
-      code: Status.RESOURCE_EXHAUSTED,
-      codeName: "RESOURCE_EXHAUSTED",
-      reason: "RATE_LIMITED",
-      retryAfterMs: 2_500,
-      retryInfo: { retryDelayMs: 2_500 },
-      fieldViolations: [],
-      metadata: {},
-    });
   });
 });
