@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any, BadRequest, DebugInfo, ErrorInfo, RetryInfo } from "nice-grpc-error-details";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeviceClient, createLinkClient, UserlinkError } from "../../clients/web/src/index.js";
+import { createDeviceClient, createLinkClient, Status, UserlinkError } from "../../clients/web/src/index.js";
 import { decodeStatusDetails } from "../../clients/core/src/status-details.js";
 
 function any(typeName: string, value: Uint8Array): Uint8Array {
@@ -147,6 +147,20 @@ describe("the web client's own failures (Node's fetch)", () => {
     device.close();
     expect(await watching).toMatchObject({ codeName: "CANCELLED", details: "the client was closed" });
     expect(await failure(device.getDeviceStatus())).toMatchObject({ codeName: "CANCELLED" });
+  });
+
+  it("refuses an enum name the contract does not have before sending, naming the field", async () => {
+    const device = createDeviceClient({ baseUrl: silentUrl });
+    const before = seen.length;
+    const error = await failure(
+      device.createUser({ authenticationCode: "x", device: { platform: "PLATFORM_WINDOWS" } } as never),
+    );
+    expect(error).toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      codeName: "INVALID_ARGUMENT",
+      fieldViolations: [{ field: "device.platform" }],
+    });
+    expect(seen.length).toBe(before);
   });
 
   it("reports a server it cannot reach as UNAVAILABLE", async () => {
