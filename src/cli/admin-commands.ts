@@ -8,17 +8,17 @@ import {
   RotateApiKeyResponse,
 } from "../gen/userlink/v1/admin_service.js";
 import { ApiKeyScope } from "../gen/userlink/v1/types.js";
-import { callOptions, type AdminClient } from "./admin-client.js";
+import type { AdminClient } from "../../clients/node/src/index.js";
+import { UsageError } from "./usage-error.js";
+import { USER_COMMANDS } from "./user-commands.js";
 
-export class UsageError extends Error {}
-
-type Command = (client: AdminClient, args: string[]) => Promise<unknown>;
+export type Command = (client: AdminClient, args: string[]) => Promise<unknown>;
 
 /**
  * The admin commands, each one AdminService call on a running server, printing the
  * answer as proto3 JSON so scripts can read it (`jq -r .apiKey`).
  */
-export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
+const APP_AND_KEY_COMMANDS: Readonly<Record<string, Command>> = {
   "apps create": async (client, args) => {
     const { values, positionals } = parseArgs({
       args,
@@ -28,22 +28,16 @@ export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
     const displayName = positionals.join(" ");
     if (displayName === "")
       throw new UsageError("apps create <display name> [--sdk-config JSON] [--auth-code-ttl SECONDS]");
-    const response = await client.createApp(
-      {
-        displayName,
-        sdkConfig: values["sdk-config"] === undefined ? undefined : parseJsonObject(values["sdk-config"]),
-        authCodeTtl: values["auth-code-ttl"] === undefined ? undefined : seconds(values["auth-code-ttl"]),
-      },
-      callOptions(),
-    );
+    const response = await client.createApp({
+      displayName,
+      sdkConfig: values["sdk-config"] === undefined ? undefined : parseJsonObject(values["sdk-config"]),
+      authCodeTtl: values["auth-code-ttl"] === undefined ? undefined : seconds(values["auth-code-ttl"]),
+    });
     return CreateAppResponse.toJSON(response);
   },
   "apps list": async (client, args) => {
     const { values } = parseArgs({ args, options: { "page-token": { type: "string", default: "" } } });
-    const response = await client.listApps(
-      { pageSize: 1000, pageToken: values["page-token"] },
-      callOptions(),
-    );
+    const response = await client.listApps({ pageSize: 1000, pageToken: values["page-token"] });
     return ListAppsResponse.toJSON(response);
   },
   "keys create": async (client, args) => {
@@ -62,15 +56,12 @@ export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
         "keys create <app id> [--name NAME] [--scopes USER_LINK,USER_READ,USER_DELETE] [--expires-at ISO]",
       );
     }
-    const response = await client.createApiKey(
-      {
-        appId,
-        name: values.name,
-        scopes: values.scopes.split(",").map(scope),
-        expiresAt: values["expires-at"] === undefined ? undefined : date(values["expires-at"]),
-      },
-      callOptions(),
-    );
+    const response = await client.createApiKey({
+      appId,
+      name: values.name,
+      scopes: values.scopes.split(",").map(scope),
+      expiresAt: values["expires-at"] === undefined ? undefined : date(values["expires-at"]),
+    });
     return CreateApiKeyResponse.toJSON(response);
   },
   "keys list": async (client, args) => {
@@ -81,16 +72,13 @@ export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
     });
     const appId = positionals[0];
     if (appId === undefined) throw new UsageError("keys list <app id>");
-    const response = await client.listApiKeys(
-      { appId, pageSize: 1000, pageToken: values["page-token"] },
-      callOptions(),
-    );
+    const response = await client.listApiKeys({ appId, pageSize: 1000, pageToken: values["page-token"] });
     return ListApiKeysResponse.toJSON(response);
   },
   "keys revoke": async (client, args) => {
     const keyId = args[0];
     if (keyId === undefined) throw new UsageError("keys revoke <key id>");
-    return RevokeApiKeyResponse.toJSON(await client.revokeApiKey({ keyId }, callOptions()));
+    return RevokeApiKeyResponse.toJSON(await client.revokeApiKey({ keyId }));
   },
   "keys rotate": async (client, args) => {
     const { values, positionals } = parseArgs({
@@ -100,12 +88,17 @@ export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
     });
     const keyId = positionals[0];
     if (keyId === undefined) throw new UsageError("keys rotate <key id> [--grace SECONDS]");
-    const response = await client.rotateApiKey(
-      { keyId, gracePeriod: values.grace === undefined ? undefined : seconds(values.grace) },
-      callOptions(),
-    );
+    const response = await client.rotateApiKey({
+      keyId,
+      gracePeriod: values.grace === undefined ? undefined : seconds(values.grace),
+    });
     return RotateApiKeyResponse.toJSON(response);
   },
+};
+
+export const ADMIN_COMMANDS: Readonly<Record<string, Command>> = {
+  ...APP_AND_KEY_COMMANDS,
+  ...USER_COMMANDS,
 };
 
 function parseJsonObject(text: string): { [key: string]: unknown } {

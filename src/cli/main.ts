@@ -1,10 +1,13 @@
-import { ClientError, Status } from "nice-grpc";
 import { pino } from "pino";
+import { UserlinkError } from "../../clients/node/src/index.js";
 import { ConfigError, loadConfig, type Config } from "../config.js";
-import { adminTokenPath, readAdminToken } from "../embedded-admin-token.js";
+import { adminTokenPath } from "../embedded-admin-token.js";
 import { migrateDatabase, startUserlink } from "../main.js";
-import { connectAdmin } from "./admin-client.js";
-import { ADMIN_COMMANDS, UsageError } from "./admin-commands.js";
+import { ADMIN_COMMANDS, type Command } from "./admin-commands.js";
+import { adminTarget, adminToken, connectAdmin } from "./admin-connection.js";
+import { nextCommand } from "./next-command.js";
+import { UsageError } from "./usage-error.js";
+import { USER_USAGE } from "./user-commands.js";
 
 const USAGE = `usage: userlink <command>
 
@@ -17,10 +20,19 @@ const USAGE = `usage: userlink <command>
   keys list <app id>
   keys revoke <key id>
   keys rotate <key id> [--grace SECONDS]
+  ${USER_USAGE.list}
+  ${USER_USAGE.get}
+  ${USER_USAGE.delete}
+  ${USER_USAGE.audit}
 
-The admin commands call a running server: --address HOST:PORT (or USERLINK_ADDRESS;
-default 127.0.0.1:USERLINK_GRPC_PORT) with USERLINK_ADMIN_TOKEN, or the embedded
-server's token from USERLINK_DATA_DIR.`;
+The admin commands call a running server with the same variables as the server:
+--address HOST:PORT (or USERLINK_ADDRESS; default USERLINK_HOST:USERLINK_GRPC_PORT,
+127.0.0.1 for a wildcard host), USERLINK_ADMIN_TOKEN or the embedded server's token
+from USERLINK_DATA_DIR. TLS: USERLINK_CLI_CA_FILE (the CA to trust; system roots
+without it, also when only USERLINK_TLS_CERT_FILE or an https:// address says the
+server speaks TLS), USERLINK_CLI_CERT_FILE and USERLINK_CLI_KEY_FILE (a client
+certificate, for a server with USERLINK_TLS_CLIENT_CA_FILE), USERLINK_CLI_SERVER_NAME
+(the name to check the certificate against).`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,13 +49,13 @@ async function main(argv: string[]): Promise<number> {
     );
     return 0;
   }
-  const name = `${command} ${rest[0] ?? ""}`;
-  const run = ADMIN_COMMANDS[name];
-  if (run === undefined) {
-    console.error(`unknown command "${argv.join(" ")}"\n\n${USAGE}`);
-    return 2;
-  }
-  return admin(run, rest.slice(1));
+  // Two words ("users list") or one ("audit").
+  const pair = ADMIN_COMMANDS[`${command} ${rest[0] ?? ""}`];
+  if (pair !== undefined) return admin(pair, rest.slice(1));
+  const single = ADMIN_COMMANDS[command];
+  if (single !== undefined) return admin(single, rest);
+  console.error(`unknown command "${argv.join(" ")}"\n\n${USAGE}`);
+  return 2;
 }
 
 async function serve(config: Config): Promise<number> {
@@ -60,7 +72,7 @@ async function serve(config: Config): Promise<number> {
       `  storage:     embedded (PGlite in ${config.dataDir}/pgdata, codes in memory); one instance only`,
       `  admin token: ${running.adminToken}`,
       `               (kept in ${adminTokenPath(config.dataDir)}; the CLI reads it from there)`,
-      `  next:        npm run userlink -- apps create "My app"`,
+      `  next:        ${nextCommand(config, running.grpcPort)}`,
     );
   } else {
     lines.push(
@@ -89,17 +101,10 @@ async function serve(config: Config): Promise<number> {
   });
 }
 
-async function admin(run: (typeof ADMIN_COMMANDS)[string], args: string[]): Promise<number> {
+async function admin(run: Command, args: string[]): Promise<number> {
   const { address, rest } = takeAddress(args);
-  const token =
-    process.env.USERLINK_ADMIN_TOKEN ?? (await readAdminToken(process.env.USERLINK_DATA_DIR ?? ".userlink"));
-  if (token === null || token === "") {
-    console.error(
-      "no admin token: set USERLINK_ADMIN_TOKEN (or run next to an embedded server's data folder)",
-    );
-    return 2;
-  }
-  const { client, close } = connectAdmin(address, token);
+  const target = adminTarget(process.env, address);
+  const client = connectAdmin(target, await adminToken(process.env));
   try {
     console.log(JSON.stringify(await run(client, rest), null, 2));
     return 0;
@@ -108,24 +113,31 @@ async function admin(run: (typeof ADMIN_COMMANDS)[string], args: string[]): Prom
       console.error(`usage: userlink ${error.message}`);
       return 2;
     }
-    if (error instanceof ClientError) {
-      console.error(`${Status[error.code]}: ${error.details}`);
-      return 1;
-    }
-    if (error instanceof Error && error.name === "AbortError") {
-      console.error(`no answer from ${address} within the deadline`);
+    if (error instanceof UserlinkError) {
+      console.error(describeFailure(error, target.address));
       return 1;
     }
     throw error;
   } finally {
-    close();
+    client.close();
   }
 }
 
-function takeAddress(args: string[]): { address: string; rest: string[] } {
-  const fallback = process.env.USERLINK_ADDRESS ?? `127.0.0.1:${process.env.USERLINK_GRPC_PORT ?? "50051"}`;
+/** `CODE REASON: message`, the refused fields, and a hint where the server was not reached. */
+function describeFailure(error: UserlinkError, address: string): string {
+  const lines = [
+    `${error.codeName}${error.reason === undefined ? "" : ` ${error.reason}`}: ${error.details}`,
+  ];
+  for (const violation of error.fieldViolations) lines.push(`  ${violation.field}: ${violation.description}`);
+  if (error.codeName === "UNAVAILABLE" || error.codeName === "DEADLINE_EXCEEDED") {
+    lines.push(`  (no answer from ${address}: is the server running there, and TLS set as it serves?)`);
+  }
+  return lines.join("\n");
+}
+
+function takeAddress(args: string[]): { address: string | undefined; rest: string[] } {
   const at = args.indexOf("--address");
-  if (at === -1) return { address: fallback, rest: args };
+  if (at === -1) return { address: undefined, rest: args };
   const address = args[at + 1];
   if (address === undefined) throw new UsageError("--address needs HOST:PORT");
   return { address, rest: [...args.slice(0, at), ...args.slice(at + 2)] };

@@ -5,8 +5,8 @@ import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Any, BadRequest, DebugInfo, ErrorInfo, RetryInfo } from "nice-grpc-error-details";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDeviceClient, createLinkClient, UserlinkError } from "../../clients/web/src/index.js";
-import { decodeStatusDetails } from "../../clients/web/src/status-details.js";
+import { createDeviceClient, createLinkClient, Status, UserlinkError } from "../../clients/web/src/index.js";
+import { decodeStatusDetails } from "../../clients/core/src/status-details.js";
 
 function any(typeName: string, value: Uint8Array): Uint8Array {
   return Any.encode(Any.fromPartial({ typeUrl: `type.googleapis.com/${typeName}`, value })).finish();
@@ -74,14 +74,18 @@ describe("decodeStatusDetails (grpc-status-details-bin)", () => {
     ]);
 
     expect(decodeStatusDetails(bytes)).toEqual({
-      reason: "DEVICE_DEACTIVATED",
-      domain: "userlink.v1",
-      metadata: { state_reason: "STATE_REASON_RESET", "": "empty key" },
-      fieldViolations: [
-        { field: "device.platform", description: "is required" },
-        { field: "request_id", description: "too long" },
-      ],
-      retryAfterMs: 2_501,
+      errorInfo: {
+        reason: "DEVICE_DEACTIVATED",
+        domain: "userlink.v1",
+        metadata: { state_reason: "STATE_REASON_RESET", "": "empty key" },
+      },
+      badRequest: {
+        fieldViolations: [
+          { field: "device.platform", description: "is required" },
+          { field: "request_id", description: "too long" },
+        ],
+      },
+      retryInfo: { retryDelayMs: 2_501 },
     });
   });
 
@@ -91,11 +95,11 @@ describe("decodeStatusDetails (grpc-status-details-bin)", () => {
       ErrorInfo.encode(ErrorInfo.fromPartial({ reason: "AUTH_CODE_INVALID" })).finish(),
     );
     const whole = status([info]);
-    expect(decodeStatusDetails(whole).reason).toBe("AUTH_CODE_INVALID");
+    expect(decodeStatusDetails(whole).errorInfo?.reason).toBe("AUTH_CODE_INVALID");
     for (const broken of [whole.subarray(0, whole.length - 3), new Uint8Array([0xff, 0xff, 0xff])]) {
-      expect(decodeStatusDetails(broken)).toEqual({ metadata: {}, fieldViolations: [] });
+      expect(decodeStatusDetails(broken)).toEqual({});
     }
-    expect(decodeStatusDetails(new Uint8Array(0))).toEqual({ metadata: {}, fieldViolations: [] });
+    expect(decodeStatusDetails(new Uint8Array(0))).toEqual({});
   });
 });
 
@@ -119,7 +123,7 @@ describe("the web client's own failures (Node's fetch)", () => {
     const link = createLinkClient({ baseUrl: silentUrl, apiKey: "key.secret", deadlineMs: 5_000 });
     const started = performance.now();
     const error = await failure(link.requestAuthCode({ externalUserId: "x" }, { deadlineMs: 200 }));
-    expect(error).toMatchObject({ code: "DEADLINE_EXCEEDED", reason: undefined, fieldViolations: [] });
+    expect(error).toMatchObject({ codeName: "DEADLINE_EXCEEDED", reason: undefined, fieldViolations: [] });
     expect(performance.now() - started).toBeLessThan(2_000);
     expect(seen.at(-1)).toMatchObject({
       authorization: "Bearer key.secret",
@@ -139,10 +143,24 @@ describe("the web client's own failures (Node's fetch)", () => {
     );
     await new Promise((resolve) => setTimeout(resolve, 100));
     controller.abort();
-    expect(await aborted).toMatchObject({ code: "CANCELLED", details: "the call was aborted" });
+    expect(await aborted).toMatchObject({ codeName: "CANCELLED", details: "the call was aborted" });
     device.close();
-    expect(await watching).toMatchObject({ code: "CANCELLED", details: "the client was closed" });
-    expect(await failure(device.getDeviceStatus())).toMatchObject({ code: "CANCELLED" });
+    expect(await watching).toMatchObject({ codeName: "CANCELLED", details: "the client was closed" });
+    expect(await failure(device.getDeviceStatus())).toMatchObject({ codeName: "CANCELLED" });
+  });
+
+  it("refuses an enum name the contract does not have before sending, naming the field", async () => {
+    const device = createDeviceClient({ baseUrl: silentUrl });
+    const before = seen.length;
+    const error = await failure(
+      device.createUser({ authenticationCode: "x", device: { platform: "PLATFORM_WINDOWS" } } as never),
+    );
+    expect(error).toMatchObject({
+      code: Status.INVALID_ARGUMENT,
+      codeName: "INVALID_ARGUMENT",
+      fieldViolations: [{ field: "device.platform" }],
+    });
+    expect(seen.length).toBe(before);
   });
 
   it("reports a server it cannot reach as UNAVAILABLE", async () => {
@@ -152,6 +170,6 @@ describe("the web client's own failures (Node's fetch)", () => {
     await new Promise((resolve) => probe.close(resolve));
     const device = createDeviceClient({ baseUrl: `http://127.0.0.1:${port}` });
     const error = await failure(device.createUser({ authenticationCode: "x" }));
-    expect(error).toMatchObject({ code: "UNAVAILABLE", method: "/userlink.v1.DeviceService/CreateUser" });
+    expect(error).toMatchObject({ codeName: "UNAVAILABLE", method: "/userlink.v1.DeviceService/CreateUser" });
   });
 });

@@ -179,12 +179,13 @@ describe("the web client in Chromium, calling gRPC-Web across origins", () => {
       expect(userId).toMatch(/^[0-9a-f-]{36}$/);
 
       expect(await outcome(page, "reuse-error")).toMatchObject({
-        code: "UNAUTHENTICATED",
+        code: "16",
+        codeName: "UNAUTHENTICATED",
         reason: "AUTH_CODE_ALREADY_USED",
         domain: "userlink.v1",
       });
       expect(await outcome(page, "invalid-error")).toMatchObject({
-        code: "INVALID_ARGUMENT",
+        codeName: "INVALID_ARGUMENT",
         reason: "INVALID_ARGUMENT",
         fields: "external_user_id",
       });
@@ -206,7 +207,7 @@ describe("the web client in Chromium, calling gRPC-Web across origins", () => {
         );
       expect(states).toEqual(["ACTIVE / NEW_DEVICE", "DEACTIVATED / REPLACED_BY_NEWER_DEVICE"]);
       expect(await outcome(page, "after-error")).toMatchObject({
-        code: "UNAUTHENTICATED",
+        codeName: "UNAUTHENTICATED",
         reason: "DEVICE_DEACTIVATED",
         metadata: JSON.stringify({ state_reason: "STATE_REASON_REPLACED_BY_NEWER_DEVICE" }),
       });
@@ -227,7 +228,7 @@ describe("the web client in Chromium, calling gRPC-Web across origins", () => {
       await page.locator('#phase[data-phase="failed"]').waitFor({ timeout: 10_000 });
       // The browser hides the refusal's cause from the page: a service it cannot reach.
       const refused = await outcome(page, "fatal");
-      expect(refused).toMatchObject({ code: "UNAVAILABLE" });
+      expect(refused).toMatchObject({ codeName: "UNAVAILABLE" });
       expect(refused.details).toMatch(/Failed to fetch/);
       expect(await page.locator("#user-id").textContent()).toBe("-");
     } finally {

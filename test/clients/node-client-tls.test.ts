@@ -70,15 +70,15 @@ describe("the Node client over TLS and mTLS", () => {
     await certs?.cleanup();
   });
 
-  /** listApps through `address` with `tls`: the apps, or the UserlinkError's code and details. */
+  /** listApps through `address` with `tls`: the apps, or the UserlinkError's code name and details. */
   async function listApps(address: string, tls: boolean | TlsOptions): Promise<unknown> {
     const admin = createAdminClient({ address, tls, adminToken: storage.adminToken, retry: false });
     try {
       return (await admin.listApps()).apps;
     } catch (error) {
       expect(error).toBeInstanceOf(UserlinkError);
-      const { code, details } = error as UserlinkError;
-      return `${code}: ${details}`;
+      const { codeName, details } = error as UserlinkError;
+      return `${codeName}: ${details}`;
     } finally {
       admin.close();
     }

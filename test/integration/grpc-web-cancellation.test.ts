@@ -1,6 +1,6 @@
 import { createServer, Status, type Server } from "nice-grpc";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DeviceServiceDefinition as WebDeviceServiceDefinition } from "../../clients/web/src/gen/userlink/v1/device_service.js";
+import { DeviceServiceDefinition as WebDeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
 import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
 import { DeviceState } from "../../src/gen/userlink/v1/types.js";
 import { startGrpcWebServer, type GrpcWebServer } from "../../src/transport/grpc-web/grpc-web-server.js";

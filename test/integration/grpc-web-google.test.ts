@@ -1,9 +1,9 @@
 import { StatusCode } from "grpc-web";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminServiceDefinition } from "../../clients/web/src/gen/userlink/v1/admin_service.js";
-import { DeviceServiceDefinition } from "../../clients/web/src/gen/userlink/v1/device_service.js";
-import { LinkServiceDefinition } from "../../clients/web/src/gen/userlink/v1/link_service.js";
-import { DeviceState, StateReason } from "../../clients/web/src/gen/userlink/v1/types.js";
+import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
+import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
+import { LinkServiceDefinition } from "../../src/gen/userlink/v1/link_service.js";
+import { DeviceState, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { createAppWithKey, phone } from "../support/flow.js";
 import { GoogleGrpcWebClient } from "../support/grpc-web-google.js";
 import { errorInfoReason } from "../support/grpc-web-raw.js";

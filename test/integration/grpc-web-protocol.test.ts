@@ -1,11 +1,8 @@
 import fc from "fast-check";
 import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ListAppsResponse } from "../../clients/web/src/gen/userlink/v1/admin_service.js";
-import {
-  RequestAuthCodeRequest,
-  RequestAuthCodeResponse,
-} from "../../clients/web/src/gen/userlink/v1/link_service.js";
+import { ListAppsResponse } from "../../src/gen/userlink/v1/admin_service.js";
+import { RequestAuthCodeRequest, RequestAuthCodeResponse } from "../../src/gen/userlink/v1/link_service.js";
 import { CorsPolicy } from "../../src/transport/grpc-web/cors.js";
 import { createAppWithKey } from "../support/flow.js";
 import { grpcWebClients } from "../support/grpc-web-clients.js";

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiKeyScope, DeviceState, StateReason } from "../../clients/web/src/gen/userlink/v1/types.js";
+import { ApiKeyScope, DeviceState, StateReason } from "../../src/gen/userlink/v1/types.js";
 import { expectGrpcError, phone, tablet } from "../support/flow.js";
 import { grpcWebClients, type WebClients } from "../support/grpc-web-clients.js";
 import { StreamRecorder } from "../support/stream.js";

@@ -5,9 +5,9 @@ import { RetryInfo, RichClientError, errorDetailsClientMiddleware } from "nice-g
 import * as web from "nice-grpc-web";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AdminServiceDefinition as WebAdmin } from "../../clients/web/src/gen/userlink/v1/admin_service.js";
-import { DeviceServiceDefinition as WebDevice } from "../../clients/web/src/gen/userlink/v1/device_service.js";
-import { LinkServiceDefinition as WebLink } from "../../clients/web/src/gen/userlink/v1/link_service.js";
+import { AdminServiceDefinition as WebAdmin } from "../../src/gen/userlink/v1/admin_service.js";
+import { DeviceServiceDefinition as WebDevice } from "../../src/gen/userlink/v1/device_service.js";
+import { LinkServiceDefinition as WebLink } from "../../src/gen/userlink/v1/link_service.js";
 import { digestsEqual, generateSecret, hashSecret } from "../../src/domain/secrets.js";
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
 import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";

@@ -1,8 +1,8 @@
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { createChannel, createClientFactory, FetchTransport, Metadata, type Client } from "nice-grpc-web";
-import { AdminServiceDefinition } from "../../clients/web/src/gen/userlink/v1/admin_service.js";
-import { DeviceServiceDefinition } from "../../clients/web/src/gen/userlink/v1/device_service.js";
-import { LinkServiceDefinition } from "../../clients/web/src/gen/userlink/v1/link_service.js";
+import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
+import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
+import { LinkServiceDefinition } from "../../src/gen/userlink/v1/link_service.js";
 
 export type WebAdminClient = Client<typeof AdminServiceDefinition>;
 export type WebLinkClient = Client<typeof LinkServiceDefinition>;

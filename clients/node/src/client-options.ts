@@ -1,5 +1,5 @@
 import type { ChannelOptions } from "nice-grpc";
-import type { UserlinkError } from "./userlink-error.js";
+import type { RetryOptions } from "../../core/src/call-options.js";
 
 /** Certificates for TLS, as PEM Buffers. `privateKey` and `certChain` together make mTLS. */
 export interface TlsOptions {
@@ -11,18 +11,6 @@ export interface TlsOptions {
   readonly certChain?: Buffer;
   /** The name to check the server certificate against when it differs from the address' host. */
   readonly serverName?: string;
-}
-
-/** Retries of `UNAVAILABLE`, for the calls that are safe to repeat (see the README). */
-export interface RetryOptions {
-  /** Retries after the first attempt. Default 4. */
-  readonly maxRetries?: number;
-  /** The first backoff; each retry doubles it, with jitter. Default 500 ms. */
-  readonly baseDelayMs?: number;
-  /** The longest backoff. Default 5 000 ms. */
-  readonly maxDelayMs?: number;
-  /** Called before each retry, e.g. to log it. `attempt` counts from 0. */
-  readonly onRetry?: (error: UserlinkError, attempt: number, delayMs: number) => void;
 }
 
 /** What every client factory takes, besides its credential. */
@@ -42,13 +30,3 @@ export interface ClientOptions {
   /** Passed to the grpc-js channel as they are (keepalive, message sizes, ...). */
   readonly channelOptions?: ChannelOptions;
 }
-
-/** Per call: cancel it through `signal`, or give it its own deadline (0 for none). */
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-  readonly deadlineMs?: number;
-}
-
-export const DEFAULT_DEADLINE_MS = 10_000;
-
-export const DEFAULT_RETRY = { maxRetries: 4, baseDelayMs: 500, maxDelayMs: 5_000 } as const;

@@ -12,11 +12,3 @@ export interface ClientOptions {
    */
   readonly deadlineMs?: number;
 }
-
-/** Per call: cancel it through `signal`, or give it its own deadline (0 for none). */
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-  readonly deadlineMs?: number;
-}
-
-export const DEFAULT_DEADLINE_MS = 10_000;

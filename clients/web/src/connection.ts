@@ -5,21 +5,16 @@ import {
   Metadata,
   type CallOptions as NiceCallOptions,
   type Channel,
-  type Client,
   type CompatServiceDefinition,
 } from "nice-grpc-web";
-import { DEFAULT_DEADLINE_MS, type CallOptions, type ClientOptions } from "./client-options.js";
-import { toUserlinkError, type LocalEnd } from "./userlink-error.js";
+import { DEFAULT_DEADLINE_MS, type CallOptions } from "../../core/src/call-options.js";
+import { BaseCaller, type CallScope, type RawMethod } from "../../core/src/base-caller.js";
+import type { ServiceDefinition } from "../../core/src/caller.js";
+import { toUserlinkError, type LocalEnd } from "../../core/src/userlink-error.js";
+import type { ClientOptions } from "./client-options.js";
 
 /** The largest value grpc-timeout carries in milliseconds (8 digits). */
 const MAX_TIMEOUT_MS = 99_999_999;
-
-/** How one call runs: its options for nice-grpc-web, and how a failure of it reads. */
-interface CallScope {
-  readonly options: NiceCallOptions;
-  failure(error: unknown): Error;
-  release(): void;
-}
 
 /**
  * One gRPC-Web channel over fetch and the way every call goes through it: its deadline
@@ -27,59 +22,31 @@ interface CallScope {
  * it), cancellation by the caller or by close(), and every failure turned into a
  * UserlinkError with the status details the service sent.
  */
-export class Connection {
+export class Connection extends BaseCaller<NiceCallOptions> {
   readonly #channel: Channel;
-  readonly #deadlineMs: number;
   readonly #closing = new AbortController();
 
   constructor(options: ClientOptions) {
+    super(options.deadlineMs ?? DEFAULT_DEADLINE_MS);
     // nice-grpc-web appends "/package.Service/Method" to the address as it is.
     this.#channel = createChannel(options.baseUrl.replace(/\/+$/, ""), FetchTransport());
-    this.#deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
   }
 
-  client<Service extends CompatServiceDefinition>(definition: Service): Client<Service> {
-    return createClient(definition, this.#channel);
-  }
-
-  async unary<Request, Response>(
-    method: (request: Request, options: NiceCallOptions) => Promise<Response>,
-    request: Request,
-    metadata: Metadata | undefined,
-    call: CallOptions = {},
-  ): Promise<Response> {
-    const scope = this.#scope(metadata, call, call.deadlineMs ?? this.#deadlineMs);
-    try {
-      return await method(request, scope.options);
-    } catch (error) {
-      throw scope.failure(error);
-    } finally {
-      scope.release();
-    }
-  }
-
-  async *serverStream<Request, Response>(
-    method: (request: Request, options: NiceCallOptions) => AsyncIterable<Response>,
-    request: Request,
-    metadata: Metadata | undefined,
-    call: CallOptions = {},
-  ): AsyncIterable<Response> {
-    const scope = this.#scope(metadata, call, call.deadlineMs ?? 0);
-    try {
-      yield* method(request, scope.options);
-    } catch (error) {
-      throw scope.failure(error);
-    } finally {
-      scope.release();
-    }
-  }
-
-  /** Ends every call and stream in flight with CANCELLED; later calls fail the same way. */
   close(): void {
     this.#closing.abort();
   }
 
-  #scope(metadata: Metadata | undefined, call: CallOptions, deadlineMs: number): CallScope {
+  protected createClient(service: ServiceDefinition): Record<string, RawMethod<NiceCallOptions>> {
+    // The core's ServiceDefinition is the part of a ts-proto generic definition it reads.
+    const definition = service as unknown as CompatServiceDefinition;
+    return createClient(definition, this.#channel) as unknown as Record<string, RawMethod<NiceCallOptions>>;
+  }
+
+  protected scope(
+    metadata: Metadata | undefined,
+    call: CallOptions,
+    deadlineMs: number,
+  ): CallScope<NiceCallOptions> {
     const controller = new AbortController();
     let localEnd: LocalEnd;
     let statusDetails: Uint8Array | undefined;
@@ -116,9 +83,4 @@ export class Connection {
       },
     };
   }
-}
-
-/** `authorization: Bearer <token>`, or nothing without a token. */
-export function bearer(token: string | undefined): Metadata | undefined {
-  return token === undefined || token === "" ? undefined : Metadata({ authorization: `Bearer ${token}` });
 }

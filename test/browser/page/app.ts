@@ -60,11 +60,15 @@ function show(id: string, text: string, data: Record<string, string> = {}): void
 /** Writes a failure into #id: its code, reason, metadata and field violations. */
 function showError(id: string, error: unknown): void {
   if (!(error instanceof UserlinkError)) {
-    show(id, `not a UserlinkError: ${String(error)}`, { code: "NOT_A_USERLINK_ERROR" });
+    show(id, `not a UserlinkError: ${String(error)}`, {
+      code: "NOT_A_USERLINK_ERROR",
+      codeName: "NOT_A_USERLINK_ERROR",
+    });
     return;
   }
-  show(id, `${error.code} / ${error.reason ?? "(no reason)"}`, {
-    code: error.code,
+  show(id, `${error.codeName} / ${error.reason ?? "(no reason)"}`, {
+    code: String(error.code),
+    codeName: error.codeName,
     details: error.details,
     reason: error.reason ?? "",
     domain: error.domain ?? "",
@@ -77,7 +81,7 @@ function showError(id: string, error: unknown): void {
 async function expectFailure(id: string, call: Promise<unknown>): Promise<void> {
   try {
     await call;
-    show(id, "the call succeeded", { code: "OK" });
+    show(id, "the call succeeded", { code: "OK", codeName: "OK" });
   } catch (error) {
     showError(id, error);
   }

@@ -2739,7 +2739,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: GetAppResponse as typeof GetAppResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /** Lists apps, oldest first, a page at a time. */
     listApps: {
@@ -2748,7 +2748,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: ListAppsResponse as typeof ListAppsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Changes the fields that are set. A new sdk_config bumps config_version and is
@@ -2782,7 +2782,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: ListApiKeysResponse as typeof ListApiKeysResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Revokes a key at once; every instance refuses it within 5 s. Revoking a revoked
@@ -2794,7 +2794,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: RevokeApiKeyResponse as typeof RevokeApiKeyResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
     /**
      * Issues a new key with the same app, name and scopes, and lets the old one work
@@ -2820,7 +2820,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: SetUserDisabledResponse as typeof SetUserDisabledResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
     /**
      * Lists an app's users, oldest first, a page at a time, without their devices. With
@@ -2832,7 +2832,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: AdminServiceListUsersResponse as typeof AdminServiceListUsersResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Looks one of an app's users up by external or platform id, with every device.
@@ -2844,7 +2844,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: AdminServiceGetUserResponse as typeof AdminServiceGetUserResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Deletes one of an app's users exactly as LinkService.DeleteUser does: every row
@@ -2857,7 +2857,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: AdminServiceDeleteUserResponse as typeof AdminServiceDeleteUserResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
     /**
      * An app's audit trail, newest first, a page at a time; with user_id, only the
@@ -2869,7 +2869,7 @@ export const AdminServiceDefinition = {
       requestStream: false,
       responseType: ListAuditEventsResponse as typeof ListAuditEventsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
   },
 } as const;

@@ -1454,7 +1454,7 @@ export const DeviceServiceDefinition = {
       requestStream: false,
       responseType: CreateUserResponse as typeof CreateUserResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
     /**
      * Exchanges a refresh token for new credentials. Every refresh rotates both tokens.
@@ -1468,7 +1468,7 @@ export const DeviceServiceDefinition = {
       requestStream: false,
       responseType: RefreshCredentialsResponse as typeof RefreshCredentialsResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
     /** The device's current state and the app's SDK configuration. */
     getDeviceStatus: {
@@ -1477,7 +1477,7 @@ export const DeviceServiceDefinition = {
       requestStream: false,
       responseType: GetDeviceStatusResponse as typeof GetDeviceStatusResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * The device's current state first, then one message per change (state changes and
@@ -1490,7 +1490,7 @@ export const DeviceServiceDefinition = {
       requestStream: false,
       responseType: WatchDeviceStatusResponse as typeof WatchDeviceStatusResponse,
       responseStream: true,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Removes the user from this device (log out): the device becomes RESET and its

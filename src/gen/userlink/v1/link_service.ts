@@ -858,7 +858,7 @@ export const LinkServiceDefinition = {
       requestStream: false,
       responseType: RequestAuthCodeResponse as typeof RequestAuthCodeResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
     /**
      * Looks a user up by external or platform id, with all of its devices.
@@ -870,7 +870,7 @@ export const LinkServiceDefinition = {
       requestStream: false,
       responseType: GetUserResponse as typeof GetUserResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Lists the app's users, oldest first, a page at a time.
@@ -882,7 +882,7 @@ export const LinkServiceDefinition = {
       requestStream: false,
       responseType: ListUsersResponse as typeof ListUsersResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "NO_SIDE_EFFECTS" },
     },
     /**
      * Deletes a user and every row that names them, deactivates their devices
@@ -896,7 +896,7 @@ export const LinkServiceDefinition = {
       requestStream: false,
       responseType: DeleteUserResponse as typeof DeleteUserResponse,
       responseStream: false,
-      options: {},
+      options: { idempotencyLevel: "IDEMPOTENT" },
     },
   },
 } as const;
