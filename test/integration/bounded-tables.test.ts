@@ -28,7 +28,9 @@ async function countEveryTable(storage: OwnedStorage): Promise<Record<string, nu
       select tablename as name from pg_tables where schemaname = 'public' order by 1`.execute(store.db);
     const counts: Record<string, number> = {};
     for (const { name } of tables) {
-      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(name)}`.execute(store.db);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(name)}`.execute(
+        store.db,
+      );
       counts[name] = rows[0]!.n;
     }
     return counts;
@@ -73,7 +75,11 @@ for (const backend of BACKENDS) {
       console.log(`tables after 1 refresh: ${JSON.stringify(before)}`);
       console.log(`tables after 1,001 refreshes: ${JSON.stringify(after)}`);
       expect(Object.keys(after)).toEqual(Object.keys(before));
-      expect(before).toMatchObject({ device_credentials: 1, refresh_token_families: 1, retired_refresh_tokens: 0 });
+      expect(before).toMatchObject({
+        device_credentials: 1,
+        refresh_token_families: 1,
+        retired_refresh_tokens: 0,
+      });
       // One audit event per refresh, removed once past retention (below); nothing else grows.
       expect(after).toEqual({ ...before, audit_events: before.audit_events! + 1_000 });
 

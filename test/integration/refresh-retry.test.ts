@@ -104,7 +104,10 @@ for (const backend of BACKENDS) {
           ]);
         }
         // Once a newer rotation happened, the old token with its id is plain reuse.
-        await expectGrpcError(a.device().refreshCredentials({ refreshToken: sent.refreshToken, requestId }), reused);
+        await expectGrpcError(
+          a.device().refreshCredentials({ refreshToken: sent.refreshToken, requestId }),
+          reused,
+        );
         await expectGrpcError(a.device(next.accessToken).getDeviceStatus({}), deactivatedForReuse);
       } finally {
         clock.offsetMs = 0;
@@ -116,7 +119,10 @@ for (const backend of BACKENDS) {
       const { sent, lost } = await refreshedOnce(requestId);
       clock.offsetMs += (WINDOW_SECONDS + 1) * 1000;
       try {
-        await expectGrpcError(b.device().refreshCredentials({ refreshToken: sent.refreshToken, requestId }), reused);
+        await expectGrpcError(
+          b.device().refreshCredentials({ refreshToken: sent.refreshToken, requestId }),
+          reused,
+        );
         await expectGrpcError(a.device(lost.accessToken).getDeviceStatus({}), deactivatedForReuse);
       } finally {
         clock.offsetMs = 0;
@@ -175,7 +181,10 @@ for (const backend of BACKENDS) {
       expect(lost).toHaveLength(1);
       await expectGrpcError(Promise.reject(lost[0]!.reason), reused);
       const winner = (won[0] as PromiseFulfilledResult<{ credentials?: { accessToken: string } }>).value;
-      await expectGrpcError(a.device(winner.credentials!.accessToken).getDeviceStatus({}), deactivatedForReuse);
+      await expectGrpcError(
+        a.device(winner.credentials!.accessToken).getDeviceStatus({}),
+        deactivatedForReuse,
+      );
     });
 
     it("refuses a request_id that is too long or not text, naming the field", async () => {
@@ -189,7 +198,9 @@ for (const backend of BACKENDS) {
         });
       }
       // Bad input burns nothing: the token still rotates, with an id of the longest size.
-      const { credentials } = await a.device().refreshCredentials({ refreshToken, requestId: "y".repeat(128) });
+      const { credentials } = await a
+        .device()
+        .refreshCredentials({ refreshToken, requestId: "y".repeat(128) });
       await expectActive(credentials!.accessToken, created.deviceId);
     });
   });
