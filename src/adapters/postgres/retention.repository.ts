@@ -77,7 +77,8 @@ export function createRetentionStore(db: Kysely<Database>, options: RetentionOpt
             await trx
               .selectFrom("devices")
               .select("id")
-              .where("state", "in", ["DEACTIVATED", "RESET"])
+              // Literals, not parameters: a generic plan can then use the partial index.
+              .where(sql<boolean>`state in ('DEACTIVATED', 'RESET')`)
               .where("state_changed_at", "<", cutoff)
               .orderBy("state_changed_at")
               .limit(limit)
