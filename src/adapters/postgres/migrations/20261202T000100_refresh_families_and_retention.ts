@@ -25,15 +25,18 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("previous_request_id", "text")
     .execute();
 
-  // The janitor's batches: oldest audit events first, departed devices by when they left,
-  // keys by when they stopped working.
+  // The janitor's batches: oldest audit events first, departed devices by when they left
+  // (keys are few). IF NOT EXISTS: on a large deployment an operator may build them
+  // CONCURRENTLY beforehand (docs/credentials.md).
   await db.schema
     .createIndex("audit_events_occurred_at_idx")
+    .ifNotExists()
     .on("audit_events")
     .column("occurred_at")
     .execute();
   await db.schema
     .createIndex("devices_departed_idx")
+    .ifNotExists()
     .on("devices")
     .column("state_changed_at")
     .where(sql<boolean>`state in ('DEACTIVATED', 'RESET')`)
