@@ -69,8 +69,9 @@ export class DeviceService {
     const outcome = await store.transaction(async (tx): Promise<RefreshOutcome> => {
       const next = issueCredentials("", now, refreshToken);
       const rotated = await tx.credentials.rotate(oldHash, next.stored, { familyHash, requestId: id });
-      if (rotated !== null)
+      if (rotated !== null) {
         return { issued: await issued(tx, rotated, next, now, "device.credentials_refreshed", {}) };
+      }
 
       const retired = await tx.credentials.findRetiredRefreshToken(oldHash);
       if (retired !== null && id !== null && retired.requestId === id && this.retryWindowMs > 0) {
