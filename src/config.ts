@@ -42,6 +42,21 @@ export interface Config {
   };
   /** Addresses and CIDR ranges whose `x-forwarded-for` is believed. */
   readonly trustedProxies: readonly string[];
+  /** How long a lost RefreshCredentials answer may be retried with its request_id; 0: never. */
+  readonly refreshRetryWindowMs: number;
+  /** What the janitor removes and how often it runs (README "Retention"). */
+  readonly retention: RetentionConfig;
+}
+
+export interface RetentionConfig {
+  /** Audit events older than this are removed. */
+  readonly auditEventsMs: number;
+  /** DEACTIVATED and RESET devices (with their credentials) this long after they left. */
+  readonly departedDevicesMs: number;
+  /** Revoked or expired API keys this long after they stopped working. */
+  readonly apiKeysMs: number;
+  /** Time between janitor passes; 0 turns the schedule off (`userlink janitor` still runs one). */
+  readonly janitorIntervalMs: number;
 }
 
 export interface RateLimitConfig {
@@ -59,6 +74,8 @@ export interface TlsConfig {
 const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 const rateMax = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 const rateWindowSeconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
+const retentionDays = (fallback: number) => z.coerce.number().int().min(1).max(36_500).default(fallback);
+const DAY_MS = 86_400_000;
 const optionalText = z
   .string()
   .optional()
@@ -108,6 +125,11 @@ const schema = z
         });
         return entries;
       }),
+    USERLINK_REFRESH_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+    USERLINK_AUDIT_RETENTION_DAYS: retentionDays(90),
+    USERLINK_DEPARTED_DEVICE_RETENTION_DAYS: retentionDays(30),
+    USERLINK_API_KEY_RETENTION_DAYS: retentionDays(30),
+    USERLINK_JANITOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
     USERLINK_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),
@@ -251,5 +273,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     }),
     trustedProxies: Object.freeze(e.USERLINK_TRUSTED_PROXIES),
+    refreshRetryWindowMs: e.USERLINK_REFRESH_RETRY_WINDOW_SECONDS * 1000,
+    retention: Object.freeze({
+      auditEventsMs: e.USERLINK_AUDIT_RETENTION_DAYS * DAY_MS,
+      departedDevicesMs: e.USERLINK_DEPARTED_DEVICE_RETENTION_DAYS * DAY_MS,
+      apiKeysMs: e.USERLINK_API_KEY_RETENTION_DAYS * DAY_MS,
+      janitorIntervalMs: e.USERLINK_JANITOR_INTERVAL_SECONDS * 1000,
+    }),
   });
 }

@@ -19,7 +19,7 @@ import {
 import type { Config } from "./config.js";
 import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
 import type { AuthCodeStore } from "./ports/auth-code-store.js";
-import { systemClock } from "./ports/clock.js";
+import { systemClock, type Clock } from "./ports/clock.js";
 import type { DeviceEventBus } from "./ports/device-event-bus.js";
 import type { RateLimiter } from "./ports/rate-limiter.js";
 import { AdminAuthenticator } from "./services/admin-authenticator.js";
@@ -28,6 +28,7 @@ import { ApiKeyAuthenticator } from "./services/api-key-authenticator.js";
 import { CreateUserUseCase } from "./services/create-user.use-case.js";
 import { DeviceAuthenticator } from "./services/device-authenticator.js";
 import { DeviceService } from "./services/device.service.js";
+import { Janitor, type JanitorPass } from "./services/janitor.service.js";
 import { LinkService } from "./services/link.service.js";
 import { RateLimits } from "./services/rate-limits.js";
 import type { ServiceDeps } from "./services/service-deps.js";
@@ -60,6 +61,8 @@ export interface RunningUserlink {
 export interface StartOptions {
   /** Defaults to a pino logger at config.logLevel on stdout. */
   readonly log?: Pino;
+  /** Defaults to the system clock; tests move time with their own. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -110,11 +113,19 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
     );
 
     const rateLimits = new RateLimits({ limiter, settings: config.rateLimits, clock: systemClock, log });
-    const deps: ServiceDeps = { store, codes, events, clock: systemClock, log, rateLimits };
+    const clock = options.clock ?? systemClock;
+    const deps: ServiceDeps = { store, codes, events, clock, log, rateLimits };
+    // Retention (README "Retention"): passes on a schedule, one instance at a time.
+    const janitor = new Janitor(
+      { retention: store.retention, clock, log, onPass: (pass) => metrics.recordJanitorPass(pass) },
+      config.retention,
+    );
+    janitor.start(config.retention.janitorIntervalMs);
+    closers.push(() => janitor.stop());
     const { server } = buildGrpcServer(
       {
         link: new LinkService(deps),
-        devices: new DeviceService(deps),
+        devices: new DeviceService(deps, { refreshRetryWindowMs: config.refreshRetryWindowMs }),
         createUser: new CreateUserUseCase(deps),
         watcher: new WatchDeviceUseCase(deps),
         admin: new AdminService(deps),
@@ -176,6 +187,19 @@ export async function migrateDatabase(config: Config, log: Pino): Promise<void> 
   const store = await openStore(config, log);
   try {
     await store.migrateToLatest();
+  } finally {
+    await store.close();
+  }
+}
+
+/** `userlink janitor`: one retention pass on the configured database, then exits. */
+export async function runJanitorPass(config: Config, log: Pino): Promise<JanitorPass> {
+  const store = await openStore(config, log);
+  try {
+    return await new Janitor(
+      { retention: store.retention, clock: systemClock, log },
+      config.retention,
+    ).runOnce();
   } finally {
     await store.close();
   }

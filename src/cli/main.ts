@@ -2,7 +2,7 @@ import { pino } from "pino";
 import { UserlinkError } from "../../clients/node/src/index.js";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { adminTokenPath } from "../embedded-admin-token.js";
-import { migrateDatabase, startUserlink } from "../main.js";
+import { migrateDatabase, runJanitorPass, startUserlink } from "../main.js";
 import { ADMIN_COMMANDS, type Command } from "./admin-commands.js";
 import { adminTarget, adminToken, connectAdmin } from "./admin-connection.js";
 import { nextCommand } from "./next-command.js";
@@ -14,6 +14,7 @@ const USAGE = `usage: userlink <command>
   serve                      start the service (embedded default when DATABASE_URL
                              and REDIS_URL are unset)
   migrate                    apply pending database migrations and exit
+  janitor                    remove what is past retention once (README "Retention") and exit
   apps create <name> [--sdk-config JSON] [--auth-code-ttl SECONDS]
   apps list
   keys create <app id> [--name NAME] [--scopes USER_LINK,USER_READ,USER_DELETE] [--expires-at ISO]
@@ -48,6 +49,14 @@ async function main(argv: string[]): Promise<number> {
       `migrations applied to ${config.databaseUrl === null ? "the embedded database" : "DATABASE_URL"}`,
     );
     return 0;
+  }
+  if (command === "janitor") {
+    const config = loadConfig();
+    const pass = await runJanitorPass(config, pino({ level: config.logLevel }));
+    console.log(
+      JSON.stringify(pass.ran ? pass : { ran: false, reason: "another janitor pass holds the lock" }),
+    );
+    return pass.ran ? 0 : 1;
   }
   // Two words ("users list") or one ("audit").
   const pair = ADMIN_COMMANDS[`${command} ${rest[0] ?? ""}`];

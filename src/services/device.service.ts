@@ -1,7 +1,9 @@
-import { issueCredentials, type IssuedCredentials } from "../domain/credentials.js";
+import { issueCredentials, refreshFamilyHash, type IssuedCredentials } from "../domain/credentials.js";
 import { AppError } from "../domain/errors.js";
-import { isLive, type App, type Device } from "../domain/model.js";
+import { isLive, type App, type Device, type JsonObject } from "../domain/model.js";
 import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
+import { LIMITS, Violations } from "../domain/validation.js";
+import type { Repositories } from "../ports/store.js";
 import { deviceDeactivated } from "./device-authenticator.js";
 import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { DevicePrincipal } from "./principals.js";
@@ -12,9 +14,30 @@ export interface DeviceStatus {
   readonly app: App;
 }
 
+export interface DeviceServiceOptions {
+  /** How long the token rotated last may be retried with its request_id; 0: never. */
+  readonly refreshRetryWindowMs?: number;
+}
+
+/** USERLINK_REFRESH_RETRY_WINDOW_SECONDS' default, also in config.ts. */
+export const DEFAULT_REFRESH_RETRY_WINDOW_MS = 60_000;
+
+interface RefreshOutcome {
+  readonly issued?: IssuedCredentials;
+  readonly refused?: AppError;
+  readonly change?: StateChange;
+}
+
 /** The SDK's use cases after CreateUser, each for the device its token names. */
 export class DeviceService {
-  constructor(private readonly deps: ServiceDeps) {}
+  private readonly retryWindowMs: number;
+
+  constructor(
+    private readonly deps: ServiceDeps,
+    options: DeviceServiceOptions = {},
+  ) {
+    this.retryWindowMs = options.refreshRetryWindowMs ?? DEFAULT_REFRESH_RETRY_WINDOW_MS;
+  }
 
   /** The app came with the token's lookup: no second round trip. */
   async getStatus(caller: DevicePrincipal): Promise<DeviceStatus> {
@@ -26,60 +49,54 @@ export class DeviceService {
    * refreshes with one token exactly one wins; a token that was already swapped out is
    * a sign of theft, and the device is deactivated (its tokens then answer
    * DEVICE_DEACTIVATED with reason CREDENTIALS_REUSED, which tells the SDK why).
+   *
+   * Except for a retry: the token rotated last, sent again with the request_id that
+   * rotated it, within the retry window, is the same refresh whose answer was lost. It
+   * gets fresh credentials and those of the lost answer stop working. The state is in
+   * the store, so the retry may reach any instance. See docs/credentials.md.
    */
-  async refreshCredentials(refreshToken: string): Promise<IssuedCredentials> {
-    if (refreshToken === "") {
-      throw new AppError("INVALID_ARGUMENT", "refresh_token is required", {
-        fieldViolations: [{ field: "refresh_token", description: "is required" }],
-      });
-    }
-    if (!looksLikeSecret(refreshToken)) throw new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token");
+  async refreshCredentials(refreshToken: string, requestId = ""): Promise<IssuedCredentials> {
+    const violations = new Violations();
+    if (refreshToken === "") violations.add("refresh_token", "is required");
+    violations.text("request_id", requestId, LIMITS.requestId, { required: false });
+    violations.throwIfAny();
+    const familyHash = looksLikeSecret(refreshToken) ? refreshFamilyHash(refreshToken) : null;
+    if (familyHash === null) throw new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token");
     const { store, clock } = this.deps;
     const oldHash = hashSecret(refreshToken);
+    const id = requestId === "" ? null : requestId;
     const now = clock.now();
-    const outcome = await store.transaction(async (tx) => {
-      const probe = issueCredentials("", now);
-      const device = await tx.credentials.rotate(oldHash, probe.stored);
-      if (device !== null) {
-        // Thrown, not returned: the rollback undoes the swap, so a device that has left
-        // keeps the tokens that report why (DEVICE_DEACTIVATED with its reason).
-        if (!isLive(device.state)) throw deviceDeactivated(device);
-        const issued = { ...probe, stored: { ...probe.stored, deviceId: device.id } };
-        await tx.audit.append([
-          {
-            appId: device.appId,
-            userId: device.userId,
-            deviceId: device.id,
-            kind: "device.credentials_refreshed",
-            state: null,
-            reason: null,
-            details: {},
-            occurredAt: now,
-          },
-        ]);
-        return { issued };
+    const outcome = await store.transaction(async (tx): Promise<RefreshOutcome> => {
+      const next = issueCredentials("", now, refreshToken);
+      const rotated = await tx.credentials.rotate(oldHash, next.stored, { familyHash, requestId: id });
+      if (rotated !== null) {
+        return { issued: await issued(tx, rotated, next, now, "device.credentials_refreshed", {}) };
       }
-      const reused = await tx.credentials.findRetiredRefreshToken(oldHash);
+
+      const retired = await tx.credentials.findRetiredRefreshToken(oldHash);
+      if (retired !== null && id !== null && retired.requestId === id && this.retryWindowMs > 0) {
+        const notBefore = new Date(now.getTime() - this.retryWindowMs);
+        const retried = await tx.credentials.retryRotation(oldHash, id, notBefore, next.stored);
+        if (retried !== null) {
+          const after = { retried_after_ms: now.getTime() - retired.retiredAt.getTime() };
+          return {
+            issued: await issued(tx, retried, next, now, "device.credentials_refresh_retried", after),
+          };
+        }
+      }
+      // Not a retry: the token rotated last (details say how long ago: seconds hint at a
+      // retrying client, days at a stolen token), or an older one of the device's family.
+      const family = retired === null ? await tx.credentials.findRefreshFamily(familyHash) : null;
+      const reused = retired?.device ?? family?.device ?? null;
       if (reused === null) return { refused: new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token") };
-      const locked = await tx.devices.findByIdForUpdate(reused.device.id);
-      if (locked === null || !isLive(locked.state)) {
-        return { refused: new AppError("CREDENTIALS_REUSED", "the refresh token was already used") };
-      }
-      const change: StateChange = {
-        device: locked,
-        state: "DEACTIVATED",
-        reason: "CREDENTIALS_REUSED",
-        at: now,
-      };
-      await tx.devices.setState([locked.id], "DEACTIVATED", "CREDENTIALS_REUSED", now);
-      // How long after its rotation the token came back: seconds hint at a retrying
-      // client, days at a stolen token.
-      const reusedAfterMs = now.getTime() - reused.retiredAt.getTime();
-      await tx.audit.append([{ ...toAuditEvent(change), details: { reused_after_ms: reusedAfterMs } }]);
-      return { refused: new AppError("CREDENTIALS_REUSED", "the refresh token was already used"), change };
+      const details: JsonObject =
+        retired !== null
+          ? { reused_token: "previous", reused_after_ms: now.getTime() - retired.retiredAt.getTime() }
+          : { reused_token: "older", family_generation: family!.generation };
+      return deactivateForReuse(tx, reused.id, now, details);
     });
-    if ("change" in outcome && outcome.change) await announce(this.deps, [toDeviceEvent(outcome.change)]);
-    if ("refused" in outcome && outcome.refused) throw outcome.refused;
+    if (outcome.change) await announce(this.deps, [toDeviceEvent(outcome.change)]);
+    if (outcome.refused) throw outcome.refused;
     return outcome.issued!;
   }
 
@@ -101,4 +118,37 @@ export class DeviceService {
     await announce(this.deps, [toDeviceEvent(change)]);
     return device;
   }
+}
+
+/** Credentials `next` for `device`, with the audit event; thrown (rolled back) when it has left. */
+async function issued(
+  tx: Repositories,
+  device: Device,
+  next: IssuedCredentials,
+  now: Date,
+  kind: "device.credentials_refreshed" | "device.credentials_refresh_retried",
+  details: JsonObject,
+): Promise<IssuedCredentials> {
+  // Thrown, not returned: the rollback undoes the swap, so a device that has left keeps
+  // the tokens that report why (DEVICE_DEACTIVATED with its reason).
+  if (!isLive(device.state)) throw deviceDeactivated(device);
+  const event = { appId: device.appId, userId: device.userId, deviceId: device.id, kind };
+  await tx.audit.append([{ ...event, state: null, reason: null, details, occurredAt: now }]);
+  return { ...next, stored: { ...next.stored, deviceId: device.id } };
+}
+
+/** Rule 10's answer to a reused refresh token: the device is deactivated, if still live. */
+async function deactivateForReuse(
+  tx: Repositories,
+  deviceId: string,
+  now: Date,
+  details: JsonObject,
+): Promise<RefreshOutcome> {
+  const refused = new AppError("CREDENTIALS_REUSED", "the refresh token was already used");
+  const locked = await tx.devices.findByIdForUpdate(deviceId);
+  if (locked === null || !isLive(locked.state)) return { refused };
+  const change: StateChange = { device: locked, state: "DEACTIVATED", reason: "CREDENTIALS_REUSED", at: now };
+  await tx.devices.setState([locked.id], "DEACTIVATED", "CREDENTIALS_REUSED", now);
+  await tx.audit.append([{ ...toAuditEvent(change), details }]);
+  return { refused, change };
 }

@@ -762,6 +762,81 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         }
       });
 
+      it("keeps one family row per device however often it rotates, and the previous token only", async () => {
+        const { device: made, current } = await givenCredentials();
+        const familyHash = newHash();
+        const chain = [current];
+        for (let i = 1; i <= 5; i++) {
+          const next = credentials(made.id, plusMs(t0, i * 1_000));
+          const rotation = { familyHash, requestId: `r${i}` };
+          expect(
+            await store.repos.credentials.rotate(chain.at(-1)!.refreshTokenHash, next, rotation),
+          ).toEqual(made);
+          chain.push(next);
+        }
+        expect(await store.repos.credentials.findRefreshFamily(familyHash)).toEqual({
+          device: made,
+          generation: 5,
+        });
+        expect(await store.repos.credentials.findRefreshFamily(newHash())).toBeNull();
+        expect(await store.repos.credentials.findRetiredRefreshToken(chain[4]!.refreshTokenHash)).toEqual({
+          device: made,
+          retiredAt: chain[5]!.issuedAt,
+          requestId: "r5",
+        });
+        // Older tokens are the family's business, not a row each.
+        for (const old of chain.slice(0, 4)) {
+          expect(await retiredDevice(store, old.refreshTokenHash)).toBeNull();
+        }
+      });
+
+      it("retries the last rotation only for its token and request_id, inside the window", async () => {
+        const { device: made, current } = await givenCredentials();
+        const rotatedAt = plusMs(t0, 10_000);
+        const lost = credentials(made.id, rotatedAt);
+        await store.repos.credentials.rotate(current.refreshTokenHash, lost, {
+          familyHash: newHash(),
+          requestId: "r1",
+        });
+        const fresh = credentials(made.id, plusMs(t0, 20_000));
+        const retry = (hash: string, id: string, notBefore: Date) =>
+          store.repos.credentials.retryRotation(hash, id, notBefore, fresh);
+        expect(await retry(current.refreshTokenHash, "r2", t0)).toBeNull();
+        expect(await retry(current.refreshTokenHash, "r1", plusMs(rotatedAt, 1))).toBeNull();
+        expect(await retry(lost.refreshTokenHash, "r1", t0)).toBeNull();
+        expect(await retry(newHash(), "r1", t0)).toBeNull();
+        // Nothing was written by the refusals: the lost answer's credentials still hold.
+        expect(
+          (await store.repos.credentials.findByAccessTokenHash(lost.accessTokenHash))?.credentials,
+        ).toEqual(lost);
+
+        expect(await retry(current.refreshTokenHash, "r1", rotatedAt)).toEqual(made);
+        expect(await store.repos.credentials.findByAccessTokenHash(lost.accessTokenHash)).toBeNull();
+        expect(
+          (await store.repos.credentials.findByAccessTokenHash(fresh.accessTokenHash))?.credentials,
+        ).toEqual(fresh);
+        // The window still counts from the first answer.
+        expect(await store.repos.credentials.findRetiredRefreshToken(current.refreshTokenHash)).toEqual({
+          device: made,
+          retiredAt: rotatedAt,
+          requestId: "r1",
+        });
+        expect(await store.repos.credentials.rotate(fresh.refreshTokenHash, credentials(made.id))).toEqual(
+          made,
+        );
+        expect(await retry(current.refreshTokenHash, "r1", t0)).toBeNull();
+      });
+
+      it("starts a new family on put: the replaced family no longer names the device", async () => {
+        const { device: made, current } = await givenCredentials();
+        const familyHash = newHash();
+        const next = credentials(made.id, plusMs(t0, 1_000));
+        await store.repos.credentials.rotate(current.refreshTokenHash, next, { familyHash, requestId: null });
+        await store.repos.credentials.put(credentials(made.id, plusMs(t0, 2_000)));
+        expect(await store.repos.credentials.findRefreshFamily(familyHash)).toBeNull();
+        expect(await retiredDevice(store, current.refreshTokenHash)).toBeNull();
+      });
+
       it("revokes a device's credentials but still recognises its retired tokens", async () => {
         const { device: made, current } = await givenCredentials();
         const next = credentials(made.id, plusMs(t0, 60_000));

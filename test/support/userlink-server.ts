@@ -9,7 +9,7 @@ import { loadConfig, type Config } from "../../src/config.js";
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
 import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
 import { LinkServiceDefinition } from "../../src/gen/userlink/v1/link_service.js";
-import { startUserlink, type RunningUserlink } from "../../src/main.js";
+import { startUserlink, type RunningUserlink, type StartOptions } from "../../src/main.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { testRedisUrl, uniquePrefix } from "./redis.js";
 
@@ -87,8 +87,9 @@ export interface TestInstance {
 export async function startInstance(
   storage: Storage,
   env: Record<string, string> = {},
+  options: StartOptions = {},
 ): Promise<TestInstance> {
-  const running = await startUserlink(configFor(storage, env));
+  const running = await startUserlink(configFor(storage, env), options);
   const address = `127.0.0.1:${running.grpcPort}`;
   const channel = createChannel(address);
   const factory = createClientFactory().use(errorDetailsClientMiddleware);

@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { DeviceCredentials } from "../../domain/model.js";
 import type { CredentialRepository } from "../../ports/store.js";
@@ -9,17 +9,25 @@ import {
   credentialsToRow,
   deviceFromRow,
   PREFIXED_APP_COLUMNS,
+  toNumber,
 } from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
 export function createCredentialRepository(db: Kysely<Database>): CredentialRepository {
   return {
     async put(credentials) {
-      await db
-        .insertInto("device_credentials")
-        .values(credentialsToRow(credentials))
-        .onConflict((oc) => oc.column("device_id").doUpdateSet(tokenColumns(credentials)))
-        .execute();
+      await inTransaction(db, async (trx) => {
+        await trx
+          .insertInto("device_credentials")
+          .values(credentialsToRow(credentials))
+          .onConflict((oc) => oc.column("device_id").doUpdateSet(tokenColumns(credentials)))
+          .execute();
+        // A new family: the replaced one's tokens no longer name the device.
+        await trx
+          .deleteFrom("refresh_token_families")
+          .where("device_id", "=", credentials.deviceId)
+          .execute();
+      });
     },
 
     async findByAccessTokenHash(hash) {
@@ -42,7 +50,7 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
       };
     },
 
-    async rotate(oldRefreshHash, next) {
+    async rotate(oldRefreshHash, next, rotation = { familyHash: null, requestId: null }) {
       return inTransaction(db, async (trx) => {
         // The WHERE on the old hash is the whole race: concurrent callers queue on the
         // row lock, and once the winner commits the losers re-check the WHERE against
@@ -54,37 +62,107 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
           .returning("device_id")
           .executeTakeFirst();
         if (!swapped) return null;
+        // One row per device, overwritten on every rotation: this is what keeps reuse
+        // detection from growing a table (docs/credentials.md).
         await trx
-          .insertInto("retired_refresh_tokens")
+          .insertInto("refresh_token_families")
           .values({
-            refresh_token_hash: oldRefreshHash,
             device_id: swapped.device_id,
-            retired_at: next.issuedAt,
+            family_hash: rotation.familyHash,
+            generation: 1,
+            rotated_at: next.issuedAt,
+            previous_refresh_token_hash: oldRefreshHash,
+            previous_request_id: rotation.requestId,
           })
+          .onConflict((oc) =>
+            oc.column("device_id").doUpdateSet((eb) => ({
+              family_hash: eb.ref("excluded.family_hash"),
+              generation: sql<number>`refresh_token_families.generation + 1`,
+              rotated_at: eb.ref("excluded.rotated_at"),
+              previous_refresh_token_hash: eb.ref("excluded.previous_refresh_token_hash"),
+              previous_request_id: eb.ref("excluded.previous_request_id"),
+            })),
+          )
           .execute();
-        const device = await trx
-          .selectFrom("devices")
-          .selectAll()
-          .where("id", "=", swapped.device_id)
-          .executeTakeFirstOrThrow();
-        return deviceFromRow(device);
+        return deviceOf(trx, swapped.device_id);
+      });
+    },
+
+    async retryRotation(oldRefreshHash, requestId, notBefore, next) {
+      return inTransaction(db, async (trx) => {
+        const family = await trx
+          .selectFrom("refresh_token_families")
+          .select("device_id")
+          .where("previous_refresh_token_hash", "=", oldRefreshHash)
+          .executeTakeFirst();
+        if (!family) return null;
+        // The credentials row first, as rotate takes it: no deadlock with a concurrent
+        // rotation, and none can slip in between the check and the swap below.
+        const locked = await trx
+          .selectFrom("device_credentials")
+          .select("device_id")
+          .where("device_id", "=", family.device_id)
+          .forUpdate()
+          .executeTakeFirst();
+        if (!locked) return null;
+        const bumped = await trx
+          .updateTable("refresh_token_families")
+          .set({ generation: sql<number>`generation + 1` })
+          .where("device_id", "=", family.device_id)
+          .where("previous_refresh_token_hash", "=", oldRefreshHash)
+          .where("previous_request_id", "=", requestId)
+          .where("rotated_at", ">=", notBefore)
+          .returning("device_id")
+          .executeTakeFirst();
+        if (!bumped) return null;
+        await trx
+          .updateTable("device_credentials")
+          .set(tokenColumns(next))
+          .where("device_id", "=", family.device_id)
+          .execute();
+        return deviceOf(trx, family.device_id);
       });
     },
 
     async findRetiredRefreshToken(hash) {
       const row = await db
+        .selectFrom("refresh_token_families")
+        .innerJoin("devices", "devices.id", "refresh_token_families.device_id")
+        .selectAll("devices")
+        .select(["refresh_token_families.rotated_at", "refresh_token_families.previous_request_id"])
+        .where("refresh_token_families.previous_refresh_token_hash", "=", hash)
+        .executeTakeFirst();
+      if (row) {
+        return { device: deviceFromRow(row), retiredAt: row.rotated_at, requestId: row.previous_request_id };
+      }
+      // Tokens rotated before token families existed (read only since 20261202).
+      const legacy = await db
         .selectFrom("retired_refresh_tokens")
         .innerJoin("devices", "devices.id", "retired_refresh_tokens.device_id")
         .selectAll("devices")
         .select("retired_refresh_tokens.retired_at")
         .where("retired_refresh_tokens.refresh_token_hash", "=", hash)
         .executeTakeFirst();
-      return row ? { device: deviceFromRow(row), retiredAt: new Date(row.retired_at) } : null;
+      return legacy
+        ? { device: deviceFromRow(legacy), retiredAt: new Date(legacy.retired_at), requestId: null }
+        : null;
+    },
+
+    async findRefreshFamily(familyHash) {
+      const row = await db
+        .selectFrom("refresh_token_families")
+        .innerJoin("devices", "devices.id", "refresh_token_families.device_id")
+        .selectAll("devices")
+        .select("refresh_token_families.generation")
+        .where("refresh_token_families.family_hash", "=", familyHash)
+        .executeTakeFirst();
+      return row ? { device: deviceFromRow(row), generation: toNumber(row.generation) } : null;
     },
 
     async revoke(deviceId) {
       if (!isId(deviceId)) return;
-      // Retired tokens stay: a stolen old refresh token must still be recognised.
+      // The family and retired tokens stay: a stolen old refresh token must still be
+      // recognised.
       await db.deleteFrom("device_credentials").where("device_id", "=", deviceId).execute();
     },
   };
@@ -94,4 +172,10 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
 function tokenColumns(credentials: DeviceCredentials) {
   const { device_id: _deviceId, ...tokens } = credentialsToRow(credentials);
   return tokens;
+}
+
+async function deviceOf(db: Kysely<Database>, id: string) {
+  return deviceFromRow(
+    await db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirstOrThrow(),
+  );
 }

@@ -1,8 +1,10 @@
 import { sql, type Kysely } from "kysely";
+import type { RetentionStore } from "../../ports/retention.js";
 import type { Repositories, Store } from "../../ports/store.js";
 import { migrateToLatest } from "./migrate.js";
 import { translatingErrors } from "./pg-errors.js";
 import { createRepositories } from "./repositories.js";
+import { createRetentionStore } from "./retention.repository.js";
 import type { Database } from "./schema.js";
 
 export interface PoolStats {
@@ -17,6 +19,8 @@ export interface PoolStats {
  */
 export class KyselyStore implements Store {
   readonly repos: Repositories;
+  /** What the janitor removes, and its lock (retention.repository.ts). */
+  readonly retention: RetentionStore;
   #closed = false;
 
   /**
@@ -26,8 +30,10 @@ export class KyselyStore implements Store {
   constructor(
     readonly db: Kysely<Database>,
     readonly poolStats: () => PoolStats | null = () => null,
+    options: { readonly singleSession?: boolean } = {},
   ) {
     this.repos = createRepositories(db);
+    this.retention = createRetentionStore(db, { singleSession: options.singleSession ?? false });
   }
 
   transaction<T>(work: (tx: Repositories) => Promise<T>): Promise<T> {

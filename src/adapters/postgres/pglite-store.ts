@@ -17,5 +17,7 @@ export async function createPGliteStore(opts: PGliteStoreOptions): Promise<Kysel
   // One options object: `new PGlite(dataDir, opts)`-style calls ignore some options.
   const pglite = new PGlite({ dataDir: opts.dataDir });
   await pglite.waitReady;
-  return new KyselyStore(new Kysely<Database>({ dialect: new PGliteDialect(pglite) }));
+  return new KyselyStore(new Kysely<Database>({ dialect: new PGliteDialect(pglite) }), () => null, {
+    singleSession: true,
+  });
 }

@@ -12,6 +12,7 @@ export interface Database {
   devices: DevicesTable;
   device_credentials: DeviceCredentialsTable;
   retired_refresh_tokens: RetiredRefreshTokensTable;
+  refresh_token_families: RefreshTokenFamiliesTable;
   audit_events: AuditEventsTable;
 }
 
@@ -84,10 +85,21 @@ export interface DeviceCredentialsTable {
   issued_at: Timestamp;
 }
 
+/** Before 20261202 a row per rotation; since then read only (pre-family tokens). */
 export interface RetiredRefreshTokensTable {
   refresh_token_hash: string;
   device_id: string;
   retired_at: Timestamp;
+}
+
+/** Since 20261202: one row per device whose credentials have rotated (docs/credentials.md). */
+export interface RefreshTokenFamiliesTable {
+  device_id: string;
+  family_hash: string | null;
+  generation: Int8;
+  rotated_at: Timestamp;
+  previous_refresh_token_hash: string;
+  previous_request_id: string | null;
 }
 
 export interface AuditEventsTable {

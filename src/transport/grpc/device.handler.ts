@@ -54,7 +54,11 @@ export function deviceHandlers(
       };
     },
     async refreshCredentials(request) {
-      return { credentials: credentialsToProto(await devices.refreshCredentials(request.refreshToken)) };
+      return {
+        credentials: credentialsToProto(
+          await devices.refreshCredentials(request.refreshToken, request.requestId),
+        ),
+      };
     },
     async getDeviceStatus(_request, { caller }) {
       const { device, app } = await devices.getStatus(caller);

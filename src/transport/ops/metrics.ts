@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { JanitorPass } from "../../services/janitor.service.js";
 
 /** What the metrics read when scraped, from the parts main.ts owns. */
 export interface MetricSources {
@@ -20,6 +21,9 @@ export class UserlinkMetrics {
   readonly codesRedeemed: Counter;
   readonly codesRejected: Counter<"reason">;
   readonly activeStreams: Gauge<"method">;
+  readonly janitorRowsRemoved: Counter<"table">;
+  readonly janitorPassDuration: Histogram;
+  readonly janitorLastPass: Gauge;
 
   constructor(sources: MetricSources) {
     const registers = [this.registry];
@@ -59,6 +63,23 @@ export class UserlinkMetrics {
       labelNames: ["method"],
       registers,
     });
+    this.janitorRowsRemoved = new Counter({
+      name: "userlink_janitor_rows_removed_total",
+      help: "Rows the janitor removed as past retention, by table (cascaded rows counted in their own table).",
+      labelNames: ["table"],
+      registers,
+    });
+    this.janitorPassDuration = new Histogram({
+      name: "userlink_janitor_pass_duration_seconds",
+      help: "Duration of janitor passes that ran here (passes skipped for another instance's lock not counted).",
+      buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 60, 300],
+      registers,
+    });
+    this.janitorLastPass = new Gauge({
+      name: "userlink_janitor_last_pass_timestamp_seconds",
+      help: "Unix time at which the last janitor pass on this instance finished.",
+      registers,
+    });
     new Gauge({
       name: "userlink_db_pool_connections",
       help: "Postgres pool connections by state (absent on the embedded database).",
@@ -83,5 +104,14 @@ export class UserlinkMetrics {
         if (ready !== null) this.set(ready ? 1 : 0);
       },
     });
+  }
+
+  /** Records a janitor pass that ran (see services/janitor.service.ts). */
+  recordJanitorPass(pass: JanitorPass): void {
+    for (const [table, rows] of Object.entries(pass.removed)) {
+      if (rows > 0) this.janitorRowsRemoved.inc({ table }, rows);
+    }
+    this.janitorPassDuration.observe(pass.durationMs / 1000);
+    this.janitorLastPass.setToCurrentTime();
   }
 }

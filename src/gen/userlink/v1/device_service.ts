@@ -1460,7 +1460,10 @@ export const DeviceServiceDefinition = {
      * Exchanges a refresh token for new credentials. Every refresh rotates both tokens.
      * Presenting an already rotated refresh token deactivates the device
      * (CREDENTIALS_REUSED) and fails UNAUTHENTICATED / CREDENTIALS_REUSED, except for a
-     * retry of the same refresh (same request_id, inside the retry window).
+     * retry of the same refresh (same request_id, inside the retry window). Any older
+     * token of the device counts, not only the last one: a refresh token names its token
+     * family (the opaque 43 characters carry it; clients need not parse them), and every
+     * token of the family but the current one is a reuse.
      */
     refreshCredentials: {
       name: "RefreshCredentials",
