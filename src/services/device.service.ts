@@ -2,6 +2,7 @@ import { issueCredentials, type IssuedCredentials } from "../domain/credentials.
 import { AppError } from "../domain/errors.js";
 import { isLive, type App, type Device } from "../domain/model.js";
 import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
+import { deviceActor } from "./audit-actors.js";
 import { deviceDeactivated } from "./device-authenticator.js";
 import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { DevicePrincipal } from "./principals.js";
@@ -55,6 +56,7 @@ export class DeviceService {
             reason: null,
             details: {},
             occurredAt: now,
+            actor: deviceActor(device.id),
           },
         ]);
         return { issued };
@@ -75,7 +77,9 @@ export class DeviceService {
       // How long after its rotation the token came back: seconds hint at a retrying
       // client, days at a stolen token.
       const reusedAfterMs = now.getTime() - reused.retiredAt.getTime();
-      await tx.audit.append([{ ...toAuditEvent(change), details: { reused_after_ms: reusedAfterMs } }]);
+      await tx.audit.append([
+        { ...toAuditEvent(change, deviceActor(locked.id)), details: { reused_after_ms: reusedAfterMs } },
+      ]);
       return { refused: new AppError("CREDENTIALS_REUSED", "the refresh token was already used"), change };
     });
     if ("change" in outcome && outcome.change) await announce(this.deps, [toDeviceEvent(outcome.change)]);
@@ -92,7 +96,7 @@ export class DeviceService {
       if (!isLive(locked.state)) throw deviceDeactivated(locked);
       const change: StateChange = { device: locked, state: "RESET", reason: "RESET", at: now };
       await tx.devices.setState([locked.id], "RESET", "RESET", now);
-      await tx.audit.append([toAuditEvent(change)]);
+      await tx.audit.append([toAuditEvent(change, deviceActor(locked.id))]);
       return {
         change,
         device: { ...locked, state: "RESET" as const, stateReason: "RESET" as const, stateChangedAt: now },

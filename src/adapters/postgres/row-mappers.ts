@@ -10,7 +10,8 @@ import type {
   StateReason,
   User,
 } from "../../domain/model.js";
-import type { AuditEvent, AuditEventKind } from "../../ports/store.js";
+import { newId } from "../../domain/ids.js";
+import type { AuditActorKind, AuditEvent, AuditEventKind, RecordedAuditEvent } from "../../ports/store.js";
 import type {
   ApiKeyRow,
   AppRow,
@@ -211,18 +212,40 @@ export function auditEventFromRow(row: AuditEventRow): AuditEvent {
     reason: row.reason as StateReason | null,
     details: row.details,
     occurredAt: row.occurred_at,
+    actor: { kind: row.actor_kind as AuditActorKind, id: row.actor_id },
   };
 }
 
-export function auditEventToRow(event: AuditEvent): NewAuditEventRow {
-  return {
-    app_id: event.appId,
-    user_id: event.userId,
-    device_id: event.deviceId,
-    kind: event.kind,
-    state: event.state,
-    reason: event.reason,
-    details: JSON.stringify(event.details),
-    occurred_at: event.occurredAt,
-  };
+export function recordedAuditEventFromRow(row: AuditEventRow): RecordedAuditEvent {
+  return { id: row.event_id, ...auditEventFromRow(row) };
+}
+
+/**
+ * One append's rows, each with a UUIDv7 of its occurredAt. The ids are drawn, sorted,
+ * and handed out in (occurredAt, append) order: their leading 48 bits are those
+ * milliseconds, so each event gets an id of its own instant, and events of one instant
+ * sort in the order they were appended (what newest-first pages rely on).
+ */
+export function auditEventsToRows(events: readonly AuditEvent[]): NewAuditEventRow[] {
+  const ids = events.map((e) => newId(e.occurredAt)).sort();
+  const order = events
+    .map((event, index) => ({ event, index }))
+    .sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime() || a.index - b.index);
+  const rows: NewAuditEventRow[] = new Array(events.length);
+  order.forEach(({ event, index }, rank) => {
+    rows[index] = {
+      event_id: ids[rank]!,
+      app_id: event.appId,
+      user_id: event.userId,
+      device_id: event.deviceId,
+      kind: event.kind,
+      state: event.state,
+      reason: event.reason,
+      details: JSON.stringify(event.details),
+      occurred_at: event.occurredAt,
+      actor_kind: event.actor.kind,
+      actor_id: event.actor.id,
+    };
+  });
+  return rows;
 }
