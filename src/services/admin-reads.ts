@@ -1,6 +1,6 @@
 import { AppError } from "../domain/errors.js";
 import type { User } from "../domain/model.js";
-import { LIMITS, Violations } from "../domain/validation.js";
+import { LIMITS, pageSize, Violations } from "../domain/validation.js";
 import type { RecordedAuditEvent } from "../ports/store.js";
 import { adminActor } from "./audit-actors.js";
 import { deleteUserOfApp, type DeletedUser } from "./delete-user.use-case.js";
@@ -26,10 +26,11 @@ export class AdminReads {
     externalUserIdPrefix: string;
   }): Promise<Page<User>> {
     const prefix = request.externalUserIdPrefix;
-    new Violations()
+    const v = new Violations()
       .id("app_id", request.appId)
-      .text("external_user_id_prefix", prefix, LIMITS.externalUserId, { required: false })
-      .throwIfAny();
+      .text("external_user_id_prefix", prefix, LIMITS.externalUserId, { required: false });
+    pageSize(v, request.pageSize); // again in paginate; here so every bad field is told at once
+    v.throwIfAny();
     await this.requireApp(request.appId);
     return paginate(
       request,
@@ -68,6 +69,7 @@ export class AdminReads {
   }): Promise<Page<RecordedAuditEvent>> {
     const v = new Violations().id("app_id", request.appId);
     if (request.userId !== "") v.id("user_id", request.userId);
+    pageSize(v, request.pageSize);
     v.throwIfAny();
     await this.requireApp(request.appId);
     const { repos } = this.deps.store;

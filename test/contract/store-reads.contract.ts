@@ -92,7 +92,7 @@ export function describeStoreReadsContract(getStore: () => Store): void {
       expect(await users.list("nope", { limit: 10, afterId: null }, { externalIdPrefix: "a" })).toEqual([]);
     });
 
-    it("lists an app's audit trail newest first with ids and actors, ties newest-appended first", async () => {
+    it("lists an app's audit trail newest first with ids and actors, ties newest-appended first, across appends too", async () => {
       const { id: appId } = await givenApp();
       const owner = await givenUser(appId, `u-${randomBytes(4).toString("hex")}`);
       const actors: AuditActor[] = [
@@ -124,9 +124,10 @@ export function describeStoreReadsContract(getStore: () => Store): void {
         occurredAt: plusMs(t0, 9),
       });
       const audit = getStore().repos.audit;
-      // Appended out of time order across batches; one batch of three at one instant.
+      // Out of time order across appends; three events of one instant in two appends.
       await audit.append([later]);
-      await audit.append([first, second, third]);
+      await audit.append([first, second]);
+      await audit.append([third]);
       await audit.append([last]);
       await audit.append([event((await givenApp()).id)]);
 

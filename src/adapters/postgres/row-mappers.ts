@@ -220,21 +220,37 @@ export function recordedAuditEventFromRow(row: AuditEventRow): RecordedAuditEven
   return { id: row.event_id, ...auditEventFromRow(row) };
 }
 
+/** The last event id this process handed out; see nextEventId. */
+let lastEventId = "";
+
 /**
- * One append's rows, each with a UUIDv7 of its occurredAt. The ids are drawn, sorted,
- * and handed out in (occurredAt, append) order: their leading 48 bits are those
- * milliseconds, so each event gets an id of its own instant, and events of one instant
- * sort in the order they were appended (what newest-first pages rely on).
+ * A UUIDv7 of `at` that sorts after every one this process made before in the same
+ * millisecond (RFC 9562 §6.2, method 2: the random part of the previous id plus one),
+ * so that events appended one after the other, in one statement or in two, list in
+ * that order. Instances do not coordinate: theirs of one millisecond interleave.
+ */
+function nextEventId(at: Date): string {
+  let id = newId(at);
+  if (id.slice(0, 13) === lastEventId.slice(0, 13) && id <= lastEventId) {
+    const hex = (BigInt(`0x${lastEventId.replace(/-/g, "")}`) + 1n).toString(16).padStart(32, "0");
+    id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+  lastEventId = id;
+  return id;
+}
+
+/**
+ * One append's rows, each with an id of its occurredAt's millisecond (nextEventId),
+ * handed out in (occurredAt, append) order: events of one instant sort as appended.
  */
 export function auditEventsToRows(events: readonly AuditEvent[]): NewAuditEventRow[] {
-  const ids = events.map((e) => newId(e.occurredAt)).sort();
   const order = events
     .map((event, index) => ({ event, index }))
     .sort((a, b) => a.event.occurredAt.getTime() - b.event.occurredAt.getTime() || a.index - b.index);
   const rows: NewAuditEventRow[] = new Array(events.length);
-  order.forEach(({ event, index }, rank) => {
+  for (const { event, index } of order) {
     rows[index] = {
-      event_id: ids[rank]!,
+      event_id: nextEventId(event.occurredAt),
       app_id: event.appId,
       user_id: event.userId,
       device_id: event.deviceId,
@@ -246,6 +262,6 @@ export function auditEventsToRows(events: readonly AuditEvent[]): NewAuditEventR
       actor_kind: event.actor.kind,
       actor_id: event.actor.id,
     };
-  });
+  }
   return rows;
 }
