@@ -13,10 +13,8 @@ import { generateSecret, hashSecret } from "../domain/secrets.js";
 import { LIMITS, Violations } from "../domain/validation.js";
 import type { AuditEvent, Repositories } from "../ports/store.js";
 import { checkAuthCodeTtl, checkDisplayName, checkSdkConfig } from "./admin-input.js";
-import { AdminReads } from "./admin-reads.js";
+import { AdminUsers } from "./admin-users.js";
 import { adminActor } from "./audit-actors.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
-import type { UserWithDevices } from "./link.service.js";
 import { paginate, type Page } from "./paginate.js";
 import type { AdminPrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
@@ -27,13 +25,13 @@ export interface IssuedApiKey {
   readonly key: ApiKey;
 }
 
-/** Operators' use cases: apps, their keys, and disabling users. */
+/** Operators' use cases: apps and their keys; users and the trail in `users`. */
 export class AdminService {
-  /** The user and audit reads, and DeleteUser (admin-reads.ts). */
-  readonly reads: AdminReads;
+  /** Any app's users and audit trail: reads, disabling, deleting (admin-users.ts). */
+  readonly users: AdminUsers;
 
   constructor(private readonly deps: ServiceDeps) {
-    this.reads = new AdminReads(deps);
+    this.users = new AdminUsers(deps);
   }
 
   async createApp(
@@ -221,54 +219,6 @@ export class AdminService {
       ]);
       return { ...issued, rotated: rotated! };
     });
-  }
-
-  /** Rule 9: a disabled user's devices are deactivated and new codes refused. */
-  async setUserDisabled(
-    caller: AdminPrincipal,
-    input: {
-      appId: string;
-      userId: string;
-      disabled: boolean;
-    },
-  ): Promise<UserWithDevices> {
-    new Violations().id("app_id", input.appId).id("user_id", input.userId).throwIfAny();
-    const now = this.deps.clock.now();
-    const { result, changes } = await this.deps.store.transaction(async (tx) => {
-      const user = await tx.users.findByIdForUpdate(input.appId, input.userId);
-      if (user === null) throw new AppError("USER_NOT_FOUND", "no such user in this app");
-      let changes: StateChange[] = [];
-      if (input.disabled && !user.disabled) {
-        const live = await tx.devices.listLiveByUser(user.id);
-        changes = live.map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DISABLED", at: now }));
-        await tx.devices.setState(
-          live.map((d) => d.id),
-          "DEACTIVATED",
-          "USER_DISABLED",
-          now,
-        );
-      }
-      const updated = await tx.users.setDisabled(input.appId, user.id, input.disabled);
-      if (user.disabled !== input.disabled) {
-        await tx.audit.append([
-          {
-            appId: input.appId,
-            userId: user.id,
-            deviceId: null,
-            kind: input.disabled ? "user.disabled" : "user.enabled",
-            state: null,
-            reason: input.disabled ? "USER_DISABLED" : null,
-            details: {},
-            occurredAt: now,
-            actor: adminActor(caller),
-          },
-          ...changes.map((c) => toAuditEvent(c, adminActor(caller))),
-        ]);
-      }
-      return { result: { user: updated!, devices: await tx.devices.listByUser(user.id) }, changes };
-    });
-    await announce(this.deps, changes.map(toDeviceEvent));
-    return result;
   }
 
   private async requireApp(repos: Repositories, appId: string): Promise<App> {

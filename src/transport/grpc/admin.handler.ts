@@ -70,22 +70,22 @@ export function adminHandlers(
       };
     },
     async setUserDisabled(request, { caller }) {
-      const result = await admin.setUserDisabled(caller, request);
+      const result = await admin.users.setUserDisabled(caller, request);
       return { user: userToProto(result.user, result.devices) };
     },
     async listUsers(request) {
-      const page = await admin.reads.listUsers(request);
+      const page = await admin.users.listUsers(request);
       return { users: page.items.map((user) => userToProto(user)), nextPageToken: page.nextPageToken };
     },
     async getUser(request) {
-      const found = await admin.reads.getUser(request.appId, selectorFromProto(request.user));
+      const found = await admin.users.getUser(request.appId, selectorFromProto(request.user));
       return { user: userToProto(found.user, found.devices) };
     },
     async deleteUser(request, { caller }) {
-      return admin.reads.deleteUser(caller, request.appId, selectorFromProto(request.user));
+      return admin.users.deleteUser(caller, request.appId, selectorFromProto(request.user));
     },
     async listAuditEvents(request) {
-      const page = await admin.reads.listAuditEvents(request);
+      const page = await admin.users.listAuditEvents(request);
       return { events: page.items.map(auditEventToProto), nextPageToken: page.nextPageToken };
     },
   };

@@ -4,19 +4,20 @@ import { LIMITS, pageSize, Violations } from "../domain/validation.js";
 import type { RecordedAuditEvent } from "../ports/store.js";
 import { adminActor } from "./audit-actors.js";
 import { deleteUserOfApp, type DeletedUser } from "./delete-user.use-case.js";
+import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { UserWithDevices } from "./link.service.js";
 import { paginate, type Page } from "./paginate.js";
 import type { AdminPrincipal } from "./principals.js";
-import type { ServiceDeps } from "./service-deps.js";
+import { announce, type ServiceDeps } from "./service-deps.js";
 import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
 
 /**
- * AdminService's reads of any app's users and audit trail, and DeleteUser: what an
- * app's own key does through LinkService, for operators. Every call names its app;
+ * AdminService's use cases on any app's users and audit trail: what an app's own key
+ * does through LinkService, for operators, and disabling users. Every call names its app;
  * an unknown app is APP_NOT_FOUND, and a user of another app is USER_NOT_FOUND,
  * exactly as if it did not exist.
  */
-export class AdminReads {
+export class AdminUsers {
   constructor(private readonly deps: ServiceDeps) {}
 
   async listUsers(request: {
@@ -82,6 +83,54 @@ export class AdminReads {
       (page) => repos.audit.list(request.appId, { userId }, page),
       userId === null ? "" : `user_id=${userId}`,
     );
+  }
+
+  /** Rule 9: a disabled user's devices are deactivated and new codes refused. */
+  async setUserDisabled(
+    caller: AdminPrincipal,
+    input: {
+      appId: string;
+      userId: string;
+      disabled: boolean;
+    },
+  ): Promise<UserWithDevices> {
+    new Violations().id("app_id", input.appId).id("user_id", input.userId).throwIfAny();
+    const now = this.deps.clock.now();
+    const { result, changes } = await this.deps.store.transaction(async (tx) => {
+      const user = await tx.users.findByIdForUpdate(input.appId, input.userId);
+      if (user === null) throw new AppError("USER_NOT_FOUND", "no such user in this app");
+      let changes: StateChange[] = [];
+      if (input.disabled && !user.disabled) {
+        const live = await tx.devices.listLiveByUser(user.id);
+        changes = live.map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DISABLED", at: now }));
+        await tx.devices.setState(
+          live.map((d) => d.id),
+          "DEACTIVATED",
+          "USER_DISABLED",
+          now,
+        );
+      }
+      const updated = await tx.users.setDisabled(input.appId, user.id, input.disabled);
+      if (user.disabled !== input.disabled) {
+        await tx.audit.append([
+          {
+            appId: input.appId,
+            userId: user.id,
+            deviceId: null,
+            kind: input.disabled ? "user.disabled" : "user.enabled",
+            state: null,
+            reason: input.disabled ? "USER_DISABLED" : null,
+            details: {},
+            occurredAt: now,
+            actor: adminActor(caller),
+          },
+          ...changes.map((c) => toAuditEvent(c, adminActor(caller))),
+        ]);
+      }
+      return { result: { user: updated!, devices: await tx.devices.listByUser(user.id) }, changes };
+    });
+    await announce(this.deps, changes.map(toDeviceEvent));
+    return result;
   }
 
   private async requireApp(appId: string): Promise<void> {
