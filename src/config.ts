@@ -12,6 +12,12 @@ export interface Config {
   readonly redisUrl: string | null;
   /** Absent on the embedded default: generated once and kept in `dataDir`. */
   readonly adminToken: string | null;
+  /**
+   * During a rotation of the admin token: the one being replaced, accepted alongside
+   * `adminToken` until it is removed from the configuration. One token, not a list: a
+   * rotation replaces one token, and a list would need a separator no token may hold.
+   */
+  readonly adminTokenPrevious: string | null;
   readonly host: string;
   readonly grpcPort: number;
   readonly grpcWebPort: number;
@@ -92,6 +98,9 @@ const schema = z
     USERLINK_ADMIN_TOKEN: optionalText.refine((v) => v === null || v.length >= 32, {
       message: "must be at least 32 characters",
     }),
+    USERLINK_ADMIN_TOKEN_PREVIOUS: optionalText.refine((v) => v === null || v.length >= 32, {
+      message: "must be at least 32 characters",
+    }),
     USERLINK_HOST: z.string().min(1).default("0.0.0.0"),
     USERLINK_GRPC_PORT: port(50051),
     USERLINK_GRPCWEB_PORT: port(8080),
@@ -160,10 +169,34 @@ const schema = z
           message: "is required when DATABASE_URL is set",
         });
       }
+      checkAdminTokenPrevious(env, ctx);
       // Run even when single fields failed, so every problem is reported in one go.
     },
     { when: () => true },
   );
+
+/** A previous admin token only makes sense beside a configured, different current one. */
+function checkAdminTokenPrevious(
+  env: { USERLINK_ADMIN_TOKEN: string | null; USERLINK_ADMIN_TOKEN_PREVIOUS: string | null },
+  ctx: z.RefinementCtx,
+): void {
+  const previous = env.USERLINK_ADMIN_TOKEN_PREVIOUS;
+  if (previous === null) return;
+  // Messages name the variables only: the values are secrets.
+  if (env.USERLINK_ADMIN_TOKEN === null) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["USERLINK_ADMIN_TOKEN_PREVIOUS"],
+      message: "needs USERLINK_ADMIN_TOKEN (the new token of the rotation)",
+    });
+  } else if (env.USERLINK_ADMIN_TOKEN === previous) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["USERLINK_ADMIN_TOKEN_PREVIOUS"],
+      message: "must differ from USERLINK_ADMIN_TOKEN",
+    });
+  }
+}
 
 /** REDIS_URL as comma-separated URLs (one, unless it names a cluster's seed nodes). */
 function splitRedisUrls(text: string): string[] {
@@ -235,6 +268,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
     adminToken: e.USERLINK_ADMIN_TOKEN,
+    adminTokenPrevious: e.USERLINK_ADMIN_TOKEN_PREVIOUS,
     host: e.USERLINK_HOST,
     grpcPort: e.USERLINK_GRPC_PORT,
     grpcWebPort: e.USERLINK_GRPCWEB_PORT,

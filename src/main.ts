@@ -131,7 +131,7 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
         admin: new AdminService(deps),
         apiKeys: new ApiKeyAuthenticator(deps),
         deviceTokens: new DeviceAuthenticator(deps),
-        adminToken: new AdminAuthenticator(admin.token),
+        adminToken: new AdminAuthenticator(admin.token, config.adminTokenPrevious),
       },
       log,
       {

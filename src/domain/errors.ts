@@ -11,6 +11,10 @@ export type ErrorCode =
   | "API_KEY_REVOKED"
   | "API_KEY_NOT_FOUND"
   | "API_KEY_LIMIT_REACHED"
+  /** RotateApiKey of a key that was rotated before. */
+  | "API_KEY_ALREADY_ROTATED"
+  /** RotateApiKey of a revoked or expired key. */
+  | "API_KEY_NOT_ROTATABLE"
   | "SCOPE_MISSING"
   | "ADMIN_TOKEN_INVALID"
   | "AUTH_CODE_INVALID"

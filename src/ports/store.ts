@@ -107,8 +107,11 @@ export interface UserRepository {
   findById(appId: string, id: string): Promise<User | null>;
   /** The user, or null when the app has no user with that external id. */
   findByExternalId(appId: string, externalUserId: string): Promise<User | null>;
-  /** The app's users in ascending id order. */
-  list(appId: string, page: PageQuery): Promise<User[]>;
+  /**
+   * The app's users in ascending id order; with `externalIdPrefix`, only those whose
+   * external id starts with it (byte for byte, case-sensitive; served by an index).
+   */
+  list(appId: string, page: PageQuery, filter?: { readonly externalIdPrefix?: string }): Promise<User[]>;
   /** Sets the flag. Returns the updated user, or null when unknown. */
   setDisabled(appId: string, id: string, disabled: boolean): Promise<User | null>;
   /**
@@ -231,6 +234,19 @@ export type AuditEventKind =
   | "device.credentials_refreshed"
   | "device.credentials_refresh_retried";
 
+/** Who or what caused an audit event. */
+export type AuditActorKind = "API_KEY" | "ADMIN" | "DEVICE" | "SYSTEM";
+
+export interface AuditActor {
+  readonly kind: AuditActorKind;
+  /**
+   * API_KEY: the key id; ADMIN: the admin token's fingerprint (never the token);
+   * DEVICE: the device id; SYSTEM: empty, or "unknown" for events recorded before
+   * actors were (migration 20261202T000200).
+   */
+  readonly id: string;
+}
+
 export interface AuditEvent {
   readonly appId: string;
   readonly userId: string | null;
@@ -242,6 +258,15 @@ export interface AuditEvent {
   /** Non-secret facts, e.g. `{ "devices_removed": 2 }`. */
   readonly details: JsonObject;
   readonly occurredAt: Date;
+  readonly actor: AuditActor;
+}
+
+/**
+ * An event as the trail keeps it: with the id given on append, a UUIDv7 of its
+ * occurredAt; ids of one append ascend in append order, so they sort as time does.
+ */
+export interface RecordedAuditEvent extends AuditEvent {
+  readonly id: string;
 }
 
 /** An append-only trail of link and device events. */
@@ -249,4 +274,13 @@ export interface AuditLog {
   append(events: readonly AuditEvent[]): Promise<void>;
   /** Events naming the device (or, with null, every event of the user), oldest first. */
   listByUser(appId: string, userId: string): Promise<AuditEvent[]>;
+  /**
+   * The app's events (with `userId`, only that user's), newest first: descending id
+   * order, after `afterId` (so older than it) when given.
+   */
+  list(
+    appId: string,
+    filter: { readonly userId: string | null },
+    page: PageQuery,
+  ): Promise<RecordedAuditEvent[]>;
 }

@@ -11,11 +11,12 @@ import {
 import type { ApiKey, ApiKeyScope, App, JsonObject } from "../domain/model.js";
 import { generateSecret, hashSecret } from "../domain/secrets.js";
 import { LIMITS, Violations } from "../domain/validation.js";
-import type { Repositories } from "../ports/store.js";
+import type { AuditEvent, Repositories } from "../ports/store.js";
 import { checkAuthCodeTtl, checkDisplayName, checkSdkConfig } from "./admin-input.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
-import type { UserWithDevices } from "./link.service.js";
+import { AdminUsers } from "./admin-users.js";
+import { adminActor } from "./audit-actors.js";
 import { paginate, type Page } from "./paginate.js";
+import type { AdminPrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
 
 export interface IssuedApiKey {
@@ -24,15 +25,23 @@ export interface IssuedApiKey {
   readonly key: ApiKey;
 }
 
-/** Operators' use cases: apps, their keys, and disabling users. */
+/** Operators' use cases: apps and their keys; users and the trail in `users`. */
 export class AdminService {
-  constructor(private readonly deps: ServiceDeps) {}
+  /** Any app's users and audit trail: reads, disabling, deleting (admin-users.ts). */
+  readonly users: AdminUsers;
 
-  async createApp(input: {
-    displayName: string;
-    sdkConfig: JsonObject | null;
-    authCodeTtlSeconds: number | null;
-  }): Promise<App> {
+  constructor(private readonly deps: ServiceDeps) {
+    this.users = new AdminUsers(deps);
+  }
+
+  async createApp(
+    caller: AdminPrincipal,
+    input: {
+      displayName: string;
+      sdkConfig: JsonObject | null;
+      authCodeTtlSeconds: number | null;
+    },
+  ): Promise<App> {
     const v = new Violations();
     checkDisplayName(v, input.displayName);
     checkSdkConfig(v, input.sdkConfig);
@@ -49,7 +58,7 @@ export class AdminService {
     };
     await this.deps.store.transaction(async (tx) => {
       await tx.apps.insert(app);
-      await tx.audit.append([appAudit(app.id, "app.created", now)]);
+      await tx.audit.append([appAudit(caller, app.id, "app.created", now)]);
     });
     return app;
   }
@@ -63,12 +72,15 @@ export class AdminService {
     return paginate(request, (page) => this.deps.store.repos.apps.list(page));
   }
 
-  async updateApp(input: {
-    appId: string;
-    displayName: string | undefined;
-    sdkConfig: JsonObject | undefined;
-    authCodeTtlSeconds: number | undefined;
-  }): Promise<App> {
+  async updateApp(
+    caller: AdminPrincipal,
+    input: {
+      appId: string;
+      displayName: string | undefined;
+      sdkConfig: JsonObject | undefined;
+      authCodeTtlSeconds: number | undefined;
+    },
+  ): Promise<App> {
     const v = new Violations().id("app_id", input.appId);
     if (input.displayName !== undefined) checkDisplayName(v, input.displayName);
     checkSdkConfig(v, input.sdkConfig);
@@ -83,7 +95,7 @@ export class AdminService {
       });
       if (updated === null) throw new AppError("APP_NOT_FOUND", "no such app");
       await tx.audit.append([
-        appAudit(updated.id, "app.updated", now, { config_version: updated.configVersion }),
+        appAudit(caller, updated.id, "app.updated", now, { config_version: updated.configVersion }),
       ]);
       return updated;
     });
@@ -96,12 +108,15 @@ export class AdminService {
   }
 
   /** Rule 11: the secret is shown once; at most 10 usable keys per app. */
-  async createApiKey(input: {
-    appId: string;
-    name: string;
-    scopes: readonly (ApiKeyScope | null)[];
-    expiresAt: Date | null;
-  }): Promise<IssuedApiKey> {
+  async createApiKey(
+    caller: AdminPrincipal,
+    input: {
+      appId: string;
+      name: string;
+      scopes: readonly (ApiKeyScope | null)[];
+      expiresAt: Date | null;
+    },
+  ): Promise<IssuedApiKey> {
     const now = this.deps.clock.now();
     const v = new Violations()
       .id("app_id", input.appId)
@@ -117,7 +132,7 @@ export class AdminService {
     v.throwIfAny();
     return this.deps.store.transaction(async (tx) => {
       await this.lockAppWithRoom(tx, input.appId, now);
-      return this.insertKey(tx, {
+      return this.insertKey(tx, caller, {
         appId: input.appId,
         name: input.name,
         scopes: [...new Set(input.scopes as ApiKeyScope[])],
@@ -133,13 +148,13 @@ export class AdminService {
     return paginate(request, (page) => this.deps.store.repos.apiKeys.listByApp(request.appId, page));
   }
 
-  async revokeApiKey(keyId: string): Promise<ApiKey> {
+  async revokeApiKey(caller: AdminPrincipal, keyId: string): Promise<ApiKey> {
     new Violations().id("key_id", keyId).throwIfAny();
     const now = this.deps.clock.now();
     return this.deps.store.transaction(async (tx) => {
       const key = await tx.apiKeys.revoke(keyId, now);
       if (key === null) throw new AppError("API_KEY_NOT_FOUND", "no such API key");
-      await tx.audit.append([appAudit(key.appId, "api_key.revoked", now, { key_id: key.id })]);
+      await tx.audit.append([appAudit(caller, key.appId, "api_key.revoked", now, { key_id: key.id })]);
       return key;
     });
   }
@@ -149,10 +164,13 @@ export class AdminService {
    * period ends. The old key stops counting toward the limit at once, so rotation
    * works even for an app at its limit.
    */
-  async rotateApiKey(input: {
-    keyId: string;
-    graceMs: number | null;
-  }): Promise<IssuedApiKey & { rotated: ApiKey }> {
+  async rotateApiKey(
+    caller: AdminPrincipal,
+    input: {
+      keyId: string;
+      graceMs: number | null;
+    },
+  ): Promise<IssuedApiKey & { rotated: ApiKey }> {
     const v = new Violations().id("key_id", input.keyId);
     const graceMs = input.graceMs ?? API_KEY_ROTATION_GRACE.defaultMs;
     if (graceMs < 0 || graceMs > API_KEY_ROTATION_GRACE.maxMs)
@@ -162,17 +180,30 @@ export class AdminService {
     return this.deps.store.transaction(async (tx) => {
       const old = await tx.apiKeys.findById(input.keyId);
       if (old === null) throw new AppError("API_KEY_NOT_FOUND", "no such API key");
-      const usable = old.revokedAt === null && old.expiresAt.getTime() > now.getTime();
-      if (!usable || old.replacedByKeyId !== null) {
-        throw new AppError("INVALID_ARGUMENT", "the key is revoked, expired or already rotated", {
-          fieldViolations: [
-            { field: "key_id", description: "names a revoked, expired or already rotated key" },
-          ],
-        });
+      // The request is well formed; the key's state forbids it (FAILED_PRECONDITION).
+      // Already rotated is told first: such a key also expires when its grace ends.
+      if (old.replacedByKeyId !== null) {
+        throw new AppError(
+          "API_KEY_ALREADY_ROTATED",
+          "the API key was already rotated; rotate its replacement",
+          {
+            metadata: { replaced_by_key_id: old.replacedByKeyId },
+          },
+        );
+      }
+      if (old.revokedAt !== null || old.expiresAt.getTime() <= now.getTime()) {
+        const state = old.revokedAt !== null ? "REVOKED" : "EXPIRED";
+        throw new AppError(
+          "API_KEY_NOT_ROTATABLE",
+          `the API key is ${state.toLowerCase()}; create a new one`,
+          {
+            metadata: { key_state: state },
+          },
+        );
       }
       await this.lockAppWithRoom(tx, old.appId, now, 1);
       const lifetimeMs = old.expiresAt.getTime() - old.createdAt.getTime();
-      const issued = await this.insertKey(tx, {
+      const issued = await this.insertKey(tx, caller, {
         appId: old.appId,
         name: old.name,
         scopes: old.scopes,
@@ -181,54 +212,13 @@ export class AdminService {
       });
       const rotated = await tx.apiKeys.markRotated(old.id, issued.key.id, new Date(now.getTime() + graceMs));
       await tx.audit.append([
-        appAudit(old.appId, "api_key.rotated", now, { key_id: old.id, replaced_by_key_id: issued.key.id }),
+        appAudit(caller, old.appId, "api_key.rotated", now, {
+          key_id: old.id,
+          replaced_by_key_id: issued.key.id,
+        }),
       ]);
       return { ...issued, rotated: rotated! };
     });
-  }
-
-  /** Rule 9: a disabled user's devices are deactivated and new codes refused. */
-  async setUserDisabled(input: {
-    appId: string;
-    userId: string;
-    disabled: boolean;
-  }): Promise<UserWithDevices> {
-    new Violations().id("app_id", input.appId).id("user_id", input.userId).throwIfAny();
-    const now = this.deps.clock.now();
-    const { result, changes } = await this.deps.store.transaction(async (tx) => {
-      const user = await tx.users.findByIdForUpdate(input.appId, input.userId);
-      if (user === null) throw new AppError("USER_NOT_FOUND", "no such user in this app");
-      let changes: StateChange[] = [];
-      if (input.disabled && !user.disabled) {
-        const live = await tx.devices.listLiveByUser(user.id);
-        changes = live.map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DISABLED", at: now }));
-        await tx.devices.setState(
-          live.map((d) => d.id),
-          "DEACTIVATED",
-          "USER_DISABLED",
-          now,
-        );
-      }
-      const updated = await tx.users.setDisabled(input.appId, user.id, input.disabled);
-      if (user.disabled !== input.disabled) {
-        await tx.audit.append([
-          {
-            appId: input.appId,
-            userId: user.id,
-            deviceId: null,
-            kind: input.disabled ? "user.disabled" : "user.enabled",
-            state: null,
-            reason: input.disabled ? "USER_DISABLED" : null,
-            details: {},
-            occurredAt: now,
-          },
-          ...changes.map((c) => toAuditEvent(c)),
-        ]);
-      }
-      return { result: { user: updated!, devices: await tx.devices.listByUser(user.id) }, changes };
-    });
-    await announce(this.deps, changes.map(toDeviceEvent));
-    return result;
   }
 
   private async requireApp(repos: Repositories, appId: string): Promise<App> {
@@ -251,6 +241,7 @@ export class AdminService {
 
   private async insertKey(
     tx: Repositories,
+    caller: AdminPrincipal,
     spec: { appId: string; name: string; scopes: readonly ApiKeyScope[]; expiresAt: Date; now: Date },
   ): Promise<IssuedApiKey> {
     const secret = generateSecret();
@@ -267,7 +258,7 @@ export class AdminService {
       replacedByKeyId: null,
     };
     await tx.apiKeys.insert(key);
-    await tx.audit.append([appAudit(spec.appId, "api_key.created", spec.now, { key_id: key.id })]);
+    await tx.audit.append([appAudit(caller, spec.appId, "api_key.created", spec.now, { key_id: key.id })]);
     return { plaintext: formatApiKey(key.id, secret), key };
   }
 }
@@ -281,10 +272,22 @@ function checkScopes(v: Violations, scopes: readonly (ApiKeyScope | null)[]): vo
 }
 
 function appAudit(
+  caller: AdminPrincipal,
   appId: string,
   kind: "app.created" | "app.updated" | "api_key.created" | "api_key.revoked" | "api_key.rotated",
   at: Date,
   details: JsonObject = {},
-) {
-  return { appId, userId: null, deviceId: null, kind, state: null, reason: null, details, occurredAt: at };
+): AuditEvent {
+  const actor = adminActor(caller);
+  return {
+    appId,
+    userId: null,
+    deviceId: null,
+    kind,
+    state: null,
+    reason: null,
+    details,
+    occurredAt: at,
+    actor,
+  };
 }

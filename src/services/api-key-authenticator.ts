@@ -14,11 +14,17 @@ export class ApiKeyAuthenticator {
   constructor(private readonly deps: Pick<ServiceDeps, "store" | "clock" | "rateLimits">) {}
 
   async authenticate(bearer: string | undefined): Promise<ApiKeyPrincipal> {
-    const parsed = bearer === undefined ? null : parseApiKey(bearer);
-    if (parsed === null) throw new AppError("API_KEY_INVALID", "missing or malformed API key");
+    if (bearer === undefined) throw new AppError("API_KEY_INVALID", "missing API key");
+    const parsed = parseApiKey(bearer);
+    if (parsed === null) {
+      throw new AppError("API_KEY_INVALID", "malformed API key: expected <key id>.<secret>");
+    }
     const found = await this.deps.store.repos.apiKeys.findByIdWithApp(parsed.keyId);
-    if (found === null || !digestsEqual(found.key.secretHash, hashSecret(parsed.secret))) {
-      throw new AppError("API_KEY_INVALID", "unknown API key");
+    if (found === null) throw new AppError("API_KEY_INVALID", "unknown API key");
+    // Saying so is safe: the key id is no secret, and the secret's 256 bits cannot be
+    // guessed however often a caller hears that a guess was wrong.
+    if (!digestsEqual(found.key.secretHash, hashSecret(parsed.secret))) {
+      throw new AppError("API_KEY_INVALID", "the API key's secret is wrong");
     }
     const { key, app } = found;
     const now = this.deps.clock.now();

@@ -6,6 +6,7 @@ import type { App, Device, User } from "../domain/model.js";
 import { hashSecret } from "../domain/secrets.js";
 import type { AuthCodeRecord } from "../ports/auth-code-store.js";
 import type { Repositories } from "../ports/store.js";
+import { deviceActor } from "./audit-actors.js";
 import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import { validateCreateUser, type CreateUserInput } from "./device-input.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
@@ -148,9 +149,11 @@ export class CreateUserUseCase {
           reason: null,
           details: { platform: registered.platform, device_type: registered.deviceType },
           occurredAt: now,
+          actor: deviceActor(registered.id),
         },
-        ...replaced.map((c) => toAuditEvent(c)),
-        toAuditEvent(arrival),
+        // The new device caused every change here, the replacements included.
+        ...replaced.map((c) => toAuditEvent(c, deviceActor(registered.id))),
+        toAuditEvent(arrival, deviceActor(registered.id)),
       ]);
       if (app === null) throw new AppError("AUTH_CODE_INVALID", "the code's app no longer exists");
       return { user, device: registered, restored: !created, credentials, app, replaced };

@@ -1,6 +1,6 @@
 import type { Device, DeviceState, StateReason } from "../domain/model.js";
 import type { DeviceEvent } from "../ports/device-event-bus.js";
-import type { AuditEvent } from "../ports/store.js";
+import type { AuditActor, AuditEvent } from "../ports/store.js";
 
 /** A device's move to a new state: announced on the bus and written to the audit trail. */
 export interface StateChange {
@@ -22,7 +22,7 @@ export function toDeviceEvent(change: StateChange): DeviceEvent {
   };
 }
 
-export function toAuditEvent(change: StateChange): AuditEvent {
+export function toAuditEvent(change: StateChange, actor: AuditActor): AuditEvent {
   return {
     appId: change.device.appId,
     userId: change.device.userId,
@@ -32,5 +32,6 @@ export function toAuditEvent(change: StateChange): AuditEvent {
     reason: change.reason,
     details: {},
     occurredAt: change.at,
+    actor,
   };
 }

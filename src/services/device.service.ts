@@ -4,6 +4,7 @@ import { isLive, type App, type Device, type JsonObject } from "../domain/model.
 import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
 import { LIMITS, Violations } from "../domain/validation.js";
 import type { Repositories } from "../ports/store.js";
+import { deviceActor } from "./audit-actors.js";
 import { deviceDeactivated } from "./device-authenticator.js";
 import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { DevicePrincipal } from "./principals.js";
@@ -109,7 +110,7 @@ export class DeviceService {
       if (!isLive(locked.state)) throw deviceDeactivated(locked);
       const change: StateChange = { device: locked, state: "RESET", reason: "RESET", at: now };
       await tx.devices.setState([locked.id], "RESET", "RESET", now);
-      await tx.audit.append([toAuditEvent(change)]);
+      await tx.audit.append([toAuditEvent(change, deviceActor(locked.id))]);
       return {
         change,
         device: { ...locked, state: "RESET" as const, stateReason: "RESET" as const, stateChangedAt: now },
@@ -133,7 +134,8 @@ async function issued(
   // the tokens that report why (DEVICE_DEACTIVATED with its reason).
   if (!isLive(device.state)) throw deviceDeactivated(device);
   const event = { appId: device.appId, userId: device.userId, deviceId: device.id, kind };
-  await tx.audit.append([{ ...event, state: null, reason: null, details, occurredAt: now }]);
+  const actor = deviceActor(device.id);
+  await tx.audit.append([{ ...event, state: null, reason: null, details, occurredAt: now, actor }]);
   return { ...next, stored: { ...next.stored, deviceId: device.id } };
 }
 
@@ -149,6 +151,7 @@ async function deactivateForReuse(
   if (locked === null || !isLive(locked.state)) return { refused };
   const change: StateChange = { device: locked, state: "DEACTIVATED", reason: "CREDENTIALS_REUSED", at: now };
   await tx.devices.setState([locked.id], "DEACTIVATED", "CREDENTIALS_REUSED", now);
-  await tx.audit.append([{ ...toAuditEvent(change), details }]);
+  // The refresh token names this device: whoever presented it acted as the device.
+  await tx.audit.append([{ ...toAuditEvent(change, deviceActor(locked.id)), details }]);
   return { refused, change };
 }

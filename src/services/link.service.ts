@@ -2,12 +2,12 @@ import { AppError } from "../domain/errors.js";
 import type { Device, User } from "../domain/model.js";
 import { generateSecret, hashSecret } from "../domain/secrets.js";
 import { LIMITS, Violations } from "../domain/validation.js";
-import { AUTH_CODE_TTL } from "../domain/limits.js";
 import { requireScope } from "./api-key-authenticator.js";
-import { toDeviceEvent, type StateChange } from "./device-events.js";
+import { apiKeyActor } from "./audit-actors.js";
+import { deleteUserOfApp, type DeletedUser } from "./delete-user.use-case.js";
 import { paginate, type Page } from "./paginate.js";
 import type { ApiKeyPrincipal } from "./principals.js";
-import { announce, type ServiceDeps } from "./service-deps.js";
+import type { ServiceDeps } from "./service-deps.js";
 import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
 
 export interface IssuedAuthCode {
@@ -64,56 +64,9 @@ export class LinkService {
     return paginate(request, (page) => this.deps.store.repos.users.list(caller.app.id, page));
   }
 
-  /**
-   * Rule 8. Codes for the external id are revoked before the rows go, so that a
-   * redemption racing with the delete either finishes first (and is deleted with the
-   * user) or sees the revocation.
-   */
-  async deleteUser(
-    caller: ApiKeyPrincipal,
-    selector: UserSelector,
-  ): Promise<{ userId: string; devicesRemoved: number }> {
+  /** Rule 8, the same erasure as AdminService.DeleteUser (delete-user.use-case.ts). */
+  async deleteUser(caller: ApiKeyPrincipal, selector: UserSelector): Promise<DeletedUser> {
     requireScope(caller, "USER_DELETE");
-    validateSelector(selector);
-    const { store, codes, clock } = this.deps;
-    const target = await findSelectedUser(store.repos, caller.app.id, selector!, { forUpdate: false });
-    const now = clock.now();
-    await codes.revokeIssuedUpTo(
-      caller.app.id,
-      target.externalUserId,
-      now,
-      // Any code issued before now is dead by then, whatever the app's lifetime.
-      AUTH_CODE_TTL.maxSeconds * 1000,
-    );
-    const { devices, changes } = await store.transaction(async (tx) => {
-      const user = await findSelectedUser(
-        tx,
-        caller.app.id,
-        { by: "user_id", value: target.id },
-        { forUpdate: true },
-      );
-      const all = await tx.devices.listByUser(user.id);
-      const live: StateChange[] = all
-        .filter((d) => d.state === "ACTIVE" || d.state === "INACTIVE")
-        .map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DELETED", at: now }));
-      await tx.users.delete(caller.app.id, user.id);
-      // Rule 8: every row that names the user goes, their device ids included. The
-      // trail keeps only that a user of this app was deleted, and with how many devices.
-      await tx.audit.append([
-        {
-          appId: caller.app.id,
-          userId: null,
-          deviceId: null,
-          kind: "user.deleted",
-          state: null,
-          reason: "USER_DELETED",
-          details: { devices_removed: all.length, devices_deactivated: live.length },
-          occurredAt: now,
-        },
-      ]);
-      return { devices: all, changes: live };
-    });
-    await announce(this.deps, changes.map(toDeviceEvent));
-    return { userId: target.id, devicesRemoved: devices.length };
+    return deleteUserOfApp(this.deps, caller.app.id, selector, apiKeyActor(caller));
   }
 }

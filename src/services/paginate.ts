@@ -14,11 +14,19 @@ export interface Page<T> {
 export async function paginate<T extends { id: string }>(
   request: { pageSize: number; pageToken: string },
   load: (page: PageQuery) => Promise<T[]>,
+  /** The list's filter as stable text ("" for none): tokens are bound to it. */
+  filter = "",
 ): Promise<Page<T>> {
   const v = new Violations();
   const limit = pageSize(v, request.pageSize);
   v.throwIfAny();
-  const rows = await load({ limit: limit + 1, afterId: decodePageToken(request.pageToken) });
+  const rows = await load({
+    limit: limit + 1,
+    afterId: decodePageToken(request.pageToken, "page_token", filter),
+  });
   const items = rows.slice(0, limit);
-  return { items, nextPageToken: rows.length > limit ? encodePageToken(items[items.length - 1]!.id) : "" };
+  return {
+    items,
+    nextPageToken: rows.length > limit ? encodePageToken(items[items.length - 1]!.id, filter) : "",
+  };
 }

@@ -20,4 +20,6 @@ export interface DevicePrincipal {
 /** An operator or internal service holding the admin token. */
 export interface AdminPrincipal {
   readonly kind: "admin";
+  /** Which configured admin token it holds (see adminTokenFingerprint), never the token. */
+  readonly tokenFingerprint: string;
 }

@@ -4,6 +4,7 @@ import { AppError, type ErrorCode } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import type { ApiKey, App, Device, DeviceCredentials, User } from "../../src/domain/model.js";
 import type { AuditEvent, Store } from "../../src/ports/store.js";
+import { describeStoreReadsContract } from "./store-reads.contract.js";
 
 /** The device of a retired refresh token, or null; see findRetiredRefreshToken. */
 async function retiredDevice(store: Store, hash: string): Promise<Device | null> {
@@ -138,6 +139,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         reason: null,
         details: {},
         occurredAt: t0,
+        actor: { kind: "SYSTEM", id: "" },
         ...overrides,
       };
     }
@@ -881,6 +883,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
         expect(await store.repos.audit.listByUser(owner.appId, "nope")).toEqual([]);
       });
     });
+
+    describeStoreReadsContract(() => store);
 
     describe("transactions", () => {
       it("commits what work wrote and returns its value", async () => {

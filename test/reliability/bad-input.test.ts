@@ -244,6 +244,22 @@ describe("bad input: every field, raw bytes over gRPC and gRPC-Web (real)", () =
       fc.record({ appId: fc.oneof(text, fc.constant(appId)), userId: text, disabled: fc.boolean() }),
       (r) => admin.setUserDisabled(r),
     );
+    // The admin reads (issue 14), with the real app among the generated ids.
+    const someApp = fc.oneof(text, fc.constant(appId));
+    await property(
+      "ListUsers (admin)",
+      fc.record({ appId: someApp, pageSize: int32, pageToken: text, externalUserIdPrefix: text }),
+      (r) => admin.listUsers(r),
+    );
+    await property("GetUser (admin)", fc.record({ appId: someApp, user: selector }), (r) => admin.getUser(r));
+    await property("DeleteUser (admin)", fc.record({ appId: someApp, user: selector }), (r) =>
+      admin.deleteUser(r),
+    );
+    await property(
+      "ListAuditEvents",
+      fc.record({ appId: someApp, userId: text, pageSize: int32, pageToken: text }),
+      (r) => admin.listAuditEvents(r),
+    );
     // Tokens that look right but are not: the bearer path past the format check.
     await property(
       "GetDeviceStatus (well-formed token)",
@@ -345,6 +361,35 @@ describe("bad input: every field, raw bytes over gRPC and gRPC-Web (real)", () =
         [1, Buffer.from("a")],
         [2, Buffer.from("b")],
       ]),
+    },
+    {
+      path: "/userlink.v1.AdminService/ListUsers",
+      auth: "admin",
+      valid: rawMessage([
+        [1, Buffer.from("raw")],
+        [4, Buffer.from("pre")],
+      ]),
+    },
+    {
+      path: "/userlink.v1.AdminService/GetUser",
+      auth: "admin",
+      valid: rawMessage([
+        [1, Buffer.from("raw")],
+        [2, Buffer.from("x")],
+      ]),
+    },
+    {
+      path: "/userlink.v1.AdminService/DeleteUser",
+      auth: "admin",
+      valid: rawMessage([
+        [1, Buffer.from("raw")],
+        [3, Buffer.from("x")],
+      ]),
+    },
+    {
+      path: "/userlink.v1.AdminService/ListAuditEvents",
+      auth: "admin",
+      valid: rawMessage([[1, Buffer.from("raw")]]),
     },
   ];
   const headers = (auth: string, deviceToken: string): Record<string, string> =>
@@ -490,6 +535,10 @@ describe("bad input: every field, raw bytes over gRPC and gRPC-Web (real)", () =
       ["/userlink.v1.AdminService/CreateApiKey", 2, admin],
       ["/userlink.v1.AdminService/RevokeApiKey", 1, admin],
       ["/userlink.v1.AdminService/SetUserDisabled", 2, admin],
+      ["/userlink.v1.AdminService/ListUsers", 4, admin],
+      ["/userlink.v1.AdminService/GetUser", 2, admin],
+      ["/userlink.v1.AdminService/DeleteUser", 3, admin],
+      ["/userlink.v1.AdminService/ListAuditEvents", 2, admin],
     ];
     for (const [path, field, metadata] of stringFields) {
       for (const bytes of invalidUtf8) {

@@ -29,6 +29,8 @@ import { outcomeOf } from "./support/outcomes.js";
 import { byProfile, report } from "./support/report.js";
 
 const SCOPE = ApiKeyScope;
+/** The admin token being rotated out: `running` accepts it beside the current one. */
+const PREVIOUS_ADMIN_TOKEN = `previous-admin-${generateSecret()}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Transport = "grpc" | "grpc-web";
@@ -83,7 +85,11 @@ describe("security (real)", () => {
     });
     // Everything the service logs, down to trace, is kept and searched for secrets.
     running = await startUserlink(
-      configFor(storage, { USERLINK_RATE_KEY_MAX: "0", USERLINK_RATE_CREATE_USER_FAILURES_MAX: "0" }),
+      configFor(storage, {
+        USERLINK_RATE_KEY_MAX: "0",
+        USERLINK_RATE_CREATE_USER_FAILURES_MAX: "0",
+        USERLINK_ADMIN_TOKEN_PREVIOUS: PREVIOUS_ADMIN_TOKEN,
+      }),
       { log: pino({ level: "trace" }, sink) },
     );
     limited = await startUserlink(
@@ -142,6 +148,7 @@ describe("security (real)", () => {
       "device token": deviceToken,
       "deactivated device token": replaced.credentials!.accessToken,
       "admin token": storage.adminToken,
+      "previous admin token": PREVIOUS_ADMIN_TOKEN,
       "own key": ownKey,
     };
     type Cell = { code: Status; reason: string } | "OK";
@@ -166,7 +173,9 @@ describe("security (real)", () => {
           ? deny(Status.UNAUTHENTICATED, "DEVICE_DEACTIVATED")
           : deny(Status.UNAUTHENTICATED, "DEVICE_TOKEN_INVALID");
     const adminRefusal = (kind: string): Cell =>
-      kind === "admin token" ? "OK" : deny(Status.UNAUTHENTICATED, "ADMIN_TOKEN_INVALID");
+      kind === "admin token" || kind === "previous admin token"
+        ? "OK"
+        : deny(Status.UNAUTHENTICATED, "ADMIN_TOKEN_INVALID");
 
     let victims = 0;
     const freshApp = async () => (await admin.createApp({ displayName: "keys" })).app!.appId;
@@ -262,6 +271,27 @@ describe("security (real)", () => {
         name: "SetUserDisabled",
         service: "admin",
         run: (c) => c.admin.setUserDisabled({ appId, userId: user.userId, disabled: false }),
+      },
+      {
+        name: "ListUsers (admin)",
+        service: "admin",
+        run: (c) => c.admin.listUsers({ appId, pageSize: 1, pageToken: "", externalUserIdPrefix: "matrix" }),
+      },
+      { name: "GetUser (admin)", service: "admin", run: (c) => c.admin.getUser({ appId, ...byUserId }) },
+      {
+        name: "DeleteUser (admin)",
+        service: "admin",
+        // As for LinkService's: a victim of its own each time, deleted by the admin cells.
+        run: async (c) =>
+          c.admin.deleteUser({
+            appId,
+            user: { $case: "userId", value: (await redeem(`victim-${victims++}`)).userId },
+          }),
+      },
+      {
+        name: "ListAuditEvents",
+        service: "admin",
+        run: (c) => c.admin.listAuditEvents({ appId, userId: user.userId, pageSize: 5, pageToken: "" }),
       },
       { name: "ResetDevice", service: "device", run: (c) => c.device.resetDevice({}) },
     ];
@@ -470,9 +500,11 @@ describe("security (real)", () => {
 
   it("never keeps codes, tokens, keys or the admin token in plaintext in the database, Redis, logs or errors", async () => {
     // The secrets of this file's scenarios, as the service handed them out.
-    const secrets = new Set<string>([storage.adminToken]);
+    const secrets = new Set<string>([storage.adminToken, PREVIOUS_ADMIN_TOKEN]);
     const admin = clients("grpc", storage.adminToken).admin;
     const { app } = await admin.createApp({ displayName: "plaintext" });
+    // A change by the previous token too: its fingerprint, not it, goes to the trail.
+    await clients("grpc", PREVIOUS_ADMIN_TOKEN).admin.updateApp({ appId: app!.appId, displayName: "plain" });
     const created = await admin.createApiKey({ appId: app!.appId, name: "p", scopes: [1, 2, 3] });
     const rotated = await admin.rotateApiKey({ keyId: created.key!.keyId });
     secrets.add(created.apiKey.split(".")[1]!).add(rotated.apiKey.split(".")[1]!);
@@ -487,7 +519,12 @@ describe("security (real)", () => {
       refreshToken: made.credentials!.refreshToken,
     });
     // Secrets sent where they do not belong end up in errors and logs, if anywhere.
-    for (const wrong of [created.apiKey, made.credentials!.accessToken, storage.adminToken]) {
+    for (const wrong of [
+      created.apiKey,
+      made.credentials!.accessToken,
+      storage.adminToken,
+      PREVIOUS_ADMIN_TOKEN,
+    ]) {
       for (const c of [clients("grpc", wrong), clients("grpc-web", wrong)]) {
         for (const call of [
           () => c.admin.listApps({}),

@@ -1,14 +1,14 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { AuditLog } from "../../ports/store.js";
-import { auditEventFromRow, auditEventToRow } from "./row-mappers.js";
+import { auditEventFromRow, auditEventsToRows, recordedAuditEventFromRow } from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
 export function createAuditLog(db: Kysely<Database>): AuditLog {
   return {
     async append(events) {
       if (events.length === 0) return;
-      await db.insertInto("audit_events").values(events.map(auditEventToRow)).execute();
+      await db.insertInto("audit_events").values(auditEventsToRows(events)).execute();
     },
 
     async listByUser(appId, userId) {
@@ -23,6 +23,20 @@ export function createAuditLog(db: Kysely<Database>): AuditLog {
         .orderBy("id", "asc")
         .execute();
       return rows.map(auditEventFromRow);
+    },
+
+    async list(appId, { userId }, { limit, afterId }) {
+      if (!isId(appId) || (userId !== null && !isId(userId))) return [];
+      // (app_id, event_id) serves the app's trail, (user_id, event_id) a user's.
+      let query = db
+        .selectFrom("audit_events")
+        .selectAll()
+        .where("app_id", "=", appId)
+        .orderBy("event_id", "desc")
+        .limit(limit);
+      if (userId !== null) query = query.where("user_id", "=", userId);
+      if (afterId !== null) query = query.where("event_id", "<", afterId);
+      return (await query.execute()).map(recordedAuditEventFromRow);
     },
   };
 }

@@ -1,7 +1,13 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { DeviceRepository } from "../../ports/store.js";
-import { appFromRow, auditEventToRow, credentialsToRow, deviceFromRow, deviceToRow } from "./row-mappers.js";
+import {
+  appFromRow,
+  auditEventsToRows,
+  credentialsToRow,
+  deviceFromRow,
+  deviceToRow,
+} from "./row-mappers.js";
 import type { Database } from "./schema.js";
 
 export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
@@ -29,7 +35,7 @@ export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
         .with("registered_credentials", (q) =>
           q.insertInto("device_credentials").values(credentialsToRow(credentials)),
         )
-        .with("registered_events", (q) => q.insertInto("audit_events").values(events.map(auditEventToRow)))
+        .with("registered_events", (q) => q.insertInto("audit_events").values(auditEventsToRows(events)))
         .selectFrom("apps")
         .selectAll()
         .where("id", "=", device.appId)

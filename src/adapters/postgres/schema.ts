@@ -112,6 +112,9 @@ export interface AuditEventsTable {
   reason: string | null;
   details: Jsonb<JsonObject>;
   occurred_at: Timestamp;
+  event_id: string;
+  actor_kind: string;
+  actor_id: string;
 }
 
 export type AppRow = Selectable<AppsTable>;

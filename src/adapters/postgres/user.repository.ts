@@ -52,7 +52,7 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
       return row ? userFromRow(row) : null;
     },
 
-    async list(appId, { limit, afterId }) {
+    async list(appId, { limit, afterId }, filter = {}) {
       if (!isId(appId)) return [];
       let query = db
         .selectFrom("users")
@@ -61,6 +61,12 @@ export function createUserRepository(db: Kysely<Database>): UserRepository {
         .orderBy("id", "asc")
         .limit(limit);
       if (afterId !== null) query = query.where("id", ">", afterId);
+      const prefix = filter.externalIdPrefix ?? "";
+      if (prefix !== "") {
+        // A LIKE with a literal prefix: users_app_id_external_user_id_prefix_idx
+        // (text_pattern_ops) serves it. The wildcards and the escape are escaped.
+        query = query.where("external_user_id", "like", `${prefix.replace(/[\\%_]/g, "\\$&")}%`);
+      }
       return (await query.execute()).map(userFromRow);
     },
 

@@ -1,4 +1,4 @@
-import { ServerError, Status, type ServiceImplementation } from "nice-grpc";
+import type { ServiceImplementation } from "nice-grpc";
 import type { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
 import type { AdminService } from "../../services/admin.service.js";
 import type { AdminPrincipal } from "../../services/principals.js";
@@ -6,8 +6,10 @@ import { scopes } from "./enum-mapping.js";
 import {
   apiKeyToProto,
   appToProto,
+  auditEventToProto,
   durationToMs,
   durationToSeconds,
+  selectorFromProto,
   structFromProto,
   userToProto,
 } from "./message-mapping.js";
@@ -16,8 +18,8 @@ export function adminHandlers(
   admin: AdminService,
 ): ServiceImplementation<typeof AdminServiceDefinition, { caller: AdminPrincipal }> {
   return {
-    async createApp(request) {
-      const app = await admin.createApp({
+    async createApp(request, { caller }) {
+      const app = await admin.createApp(caller, {
         displayName: request.displayName,
         sdkConfig: structFromProto(request.sdkConfig),
         authCodeTtlSeconds: durationToSeconds(request.authCodeTtl),
@@ -31,8 +33,8 @@ export function adminHandlers(
       const page = await admin.listApps(request);
       return { apps: page.items.map(appToProto), nextPageToken: page.nextPageToken };
     },
-    async updateApp(request) {
-      const app = await admin.updateApp({
+    async updateApp(request, { caller }) {
+      const app = await admin.updateApp(caller, {
         appId: request.appId,
         displayName: request.displayName,
         sdkConfig: structFromProto(request.sdkConfig) ?? undefined,
@@ -40,8 +42,8 @@ export function adminHandlers(
       });
       return { app: appToProto(app) };
     },
-    async createApiKey(request) {
-      const issued = await admin.createApiKey({
+    async createApiKey(request, { caller }) {
+      const issued = await admin.createApiKey(caller, {
         appId: request.appId,
         name: request.name,
         scopes: request.scopes.map(scopes.fromProto),
@@ -53,11 +55,11 @@ export function adminHandlers(
       const page = await admin.listApiKeys(request);
       return { keys: page.items.map(apiKeyToProto), nextPageToken: page.nextPageToken };
     },
-    async revokeApiKey(request) {
-      return { key: apiKeyToProto(await admin.revokeApiKey(request.keyId)) };
+    async revokeApiKey(request, { caller }) {
+      return { key: apiKeyToProto(await admin.revokeApiKey(caller, request.keyId)) };
     },
-    async rotateApiKey(request) {
-      const issued = await admin.rotateApiKey({
+    async rotateApiKey(request, { caller }) {
+      const issued = await admin.rotateApiKey(caller, {
         keyId: request.keyId,
         graceMs: durationToMs(request.gracePeriod),
       });
@@ -67,23 +69,24 @@ export function adminHandlers(
         rotatedKey: apiKeyToProto(issued.rotated),
       };
     },
-    async setUserDisabled(request) {
-      const result = await admin.setUserDisabled(request);
+    async setUserDisabled(request, { caller }) {
+      const result = await admin.users.setUserDisabled(caller, request);
       return { user: userToProto(result.user, result.devices) };
     },
-    // The admin reads of the contract (issue 14) are served once the store has their
-    // verbs; until then they say so instead of pretending.
-    async listUsers() {
-      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.ListUsers is not served yet");
+    async listUsers(request) {
+      const page = await admin.users.listUsers(request);
+      return { users: page.items.map((user) => userToProto(user)), nextPageToken: page.nextPageToken };
     },
-    async getUser() {
-      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.GetUser is not served yet");
+    async getUser(request) {
+      const found = await admin.users.getUser(request.appId, selectorFromProto(request.user));
+      return { user: userToProto(found.user, found.devices) };
     },
-    async deleteUser() {
-      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.DeleteUser is not served yet");
+    async deleteUser(request, { caller }) {
+      return admin.users.deleteUser(caller, request.appId, selectorFromProto(request.user));
     },
-    async listAuditEvents() {
-      throw new ServerError(Status.UNIMPLEMENTED, "AdminService.ListAuditEvents is not served yet");
+    async listAuditEvents(request) {
+      const page = await admin.users.listAuditEvents(request);
+      return { events: page.items.map(auditEventToProto), nextPageToken: page.nextPageToken };
     },
   };
 }

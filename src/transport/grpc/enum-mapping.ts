@@ -1,7 +1,10 @@
 import type { ApiKeyScope, DeviceState, DeviceType, Platform, StateReason } from "../../domain/model.js";
 import { API_KEY_SCOPES, DEVICE_STATES, DEVICE_TYPES, PLATFORMS, STATE_REASONS } from "../../domain/model.js";
+import type { AuditActorKind, AuditEventKind } from "../../ports/store.js";
 import {
   ApiKeyScope as ProtoScope,
+  AuditActorKind as ProtoActorKind,
+  AuditEventKind as ProtoEventKind,
   DeviceState as ProtoState,
   DeviceType as ProtoType,
   Platform as ProtoPlatform,
@@ -36,3 +39,21 @@ export const deviceTypes = enumMapping<DeviceType>(ProtoType, "DEVICE_TYPE_", DE
 export const deviceStates = enumMapping<DeviceState>(ProtoState, "DEVICE_STATE_", DEVICE_STATES);
 export const stateReasons = enumMapping<StateReason>(ProtoReason, "STATE_REASON_", STATE_REASONS);
 export const scopes = enumMapping<ApiKeyScope>(ProtoScope, "API_KEY_SCOPE_", API_KEY_SCOPES);
+export const auditActorKinds = enumMapping<AuditActorKind>(ProtoActorKind, "AUDIT_ACTOR_KIND_", [
+  "API_KEY",
+  "ADMIN",
+  "DEVICE",
+  "SYSTEM",
+]);
+
+/**
+ * Audit kinds are `area.what` in the domain (`api_key.rotated`) and
+ * AUDIT_EVENT_KIND_AREA_WHAT in the proto: the same words, so a kind added to both
+ * maps without a table. One the proto lacks goes out as UNSPECIFIED, never as a lie.
+ */
+export const auditEventKinds = {
+  toProto(kind: AuditEventKind): number {
+    const value = ProtoEventKind[`AUDIT_EVENT_KIND_${kind.toUpperCase().replace(".", "_")}` as never];
+    return typeof value === "number" ? value : ProtoEventKind.AUDIT_EVENT_KIND_UNSPECIFIED;
+  },
+};

@@ -2,17 +2,7 @@ import type { ServiceImplementation } from "nice-grpc";
 import type { LinkServiceDefinition } from "../../gen/userlink/v1/link_service.js";
 import type { LinkService } from "../../services/link.service.js";
 import type { ApiKeyPrincipal } from "../../services/principals.js";
-import type { UserSelector } from "../../services/user-selector.js";
-import { userToProto } from "./message-mapping.js";
-
-type Selector = { $case: "externalUserId"; value: string } | { $case: "userId"; value: string } | undefined;
-
-function selectorFromProto(user: Selector): UserSelector {
-  if (user === undefined) return null;
-  return user.$case === "userId"
-    ? { by: "user_id", value: user.value }
-    : { by: "external_user_id", value: user.value };
-}
+import { selectorFromProto, userToProto } from "./message-mapping.js";
 
 export function linkHandlers(
   link: LinkService,

@@ -1,14 +1,25 @@
 import type { IssuedCredentials } from "../../domain/credentials.js";
 import type { ApiKey, App, Device, JsonObject, User } from "../../domain/model.js";
+import type { RecordedAuditEvent } from "../../ports/store.js";
+import type { UserSelector } from "../../services/user-selector.js";
 import type { Duration } from "../../gen/google/protobuf/duration.js";
 import type {
   ApiKey as ProtoApiKey,
   App as ProtoApp,
   Credentials as ProtoCredentials,
+  AuditEvent as ProtoAuditEvent,
   Device as ProtoDevice,
   User as ProtoUser,
 } from "../../gen/userlink/v1/types.js";
-import { deviceStates, deviceTypes, platforms, scopes, stateReasons } from "./enum-mapping.js";
+import {
+  auditActorKinds,
+  auditEventKinds,
+  deviceStates,
+  deviceTypes,
+  platforms,
+  scopes,
+  stateReasons,
+} from "./enum-mapping.js";
 
 export function appToProto(app: App): ProtoApp {
   return {
@@ -88,4 +99,29 @@ export function durationToSeconds(duration: Duration | undefined): number | null
 export function durationToMs(duration: Duration | undefined): number | null {
   if (duration === undefined) return null;
   return Number(duration.seconds) * 1000 + Math.round(duration.nanos / 1e6);
+}
+
+/** The `user` oneof of GetUser and DeleteUser (LinkService and AdminService alike). */
+export function selectorFromProto(
+  user: { $case: "externalUserId"; value: string } | { $case: "userId"; value: string } | undefined,
+): UserSelector {
+  if (user === undefined) return null;
+  return user.$case === "userId"
+    ? { by: "user_id", value: user.value }
+    : { by: "external_user_id", value: user.value };
+}
+
+/** Field by field: the trail holds no secret, and this adds none. */
+export function auditEventToProto(event: RecordedAuditEvent): ProtoAuditEvent {
+  return {
+    eventId: event.id,
+    occurredAt: event.occurredAt,
+    kind: auditEventKinds.toProto(event.kind),
+    userId: event.userId ?? "",
+    deviceId: event.deviceId ?? "",
+    deviceState: event.state === null ? 0 : deviceStates.toProto(event.state),
+    stateReason: event.reason === null ? 0 : stateReasons.toProto(event.reason),
+    actor: { kind: auditActorKinds.toProto(event.actor.kind), id: event.actor.id },
+    details: event.details,
+  };
 }

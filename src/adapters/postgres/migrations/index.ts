@@ -4,6 +4,7 @@ import * as usersAndDevices from "./20261124T000200_users_and_devices.js";
 import * as deviceCredentials from "./20261124T000300_device_credentials.js";
 import * as auditEvents from "./20261124T000400_audit_events.js";
 import * as refreshFamiliesAndRetention from "./20261202T000100_refresh_families_and_retention.js";
+import * as adminReads from "./20261202T000200_admin_reads.js";
 
 /**
  * Every migration, by name. Static imports rather than FileMigrationProvider: the
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   "20261124T000300_device_credentials": deviceCredentials,
   "20261124T000400_audit_events": auditEvents,
   "20261202T000100_refresh_families_and_retention": refreshFamiliesAndRetention,
+  "20261202T000200_admin_reads": adminReads,
 };
 
 export const migrationProvider: MigrationProvider = {

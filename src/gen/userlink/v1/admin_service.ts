@@ -190,7 +190,10 @@ export interface ListAuditEventsRequest {
   userId: string;
   /** 1-1000; 0 means 100. */
   pageSize: number;
-  /** From a previous response's next_page_token; empty for the first page. */
+  /**
+   * From a previous response's next_page_token; empty for the first page. A token
+   * issued for another user_id (or for none) fails INVALID_ARGUMENT.
+   */
   pageToken: string;
 }
 
@@ -2715,8 +2718,10 @@ export const ListAuditEventsResponse: MessageFns<ListAuditEventsResponse> = {
 
 /**
  * AdminService is for internal services, operators and the `userlink` CLI:
- * `authorization: Bearer <admin token>` (USERLINK_ADMIN_TOKEN). A wrong or missing
- * token fails UNAUTHENTICATED / ADMIN_TOKEN_INVALID. Unknown apps fail NOT_FOUND /
+ * `authorization: Bearer <admin token>` (USERLINK_ADMIN_TOKEN; during a rotation
+ * USERLINK_ADMIN_TOKEN_PREVIOUS too). A wrong or missing token fails
+ * UNAUTHENTICATED / ADMIN_TOKEN_INVALID. Every change is audited with the actor
+ * ADMIN and the fingerprint of the token that made it (see AuditActorKind). Unknown apps fail NOT_FOUND /
  * APP_NOT_FOUND, unknown keys NOT_FOUND / API_KEY_NOT_FOUND.
  */
 export type AdminServiceDefinition = typeof AdminServiceDefinition;
@@ -2800,6 +2805,11 @@ export const AdminServiceDefinition = {
      * Issues a new key with the same app, name and scopes, and lets the old one work
      * for a grace period (default 24 h, at most 30 days; 0 revokes it at once). The
      * new key's expiry is the old key's original lifetime counted from now.
+     * Only a usable key that was not rotated before can be rotated; the request is
+     * well formed otherwise, so the refusals are FAILED_PRECONDITION: an already
+     * rotated key (also once its grace period is over) API_KEY_ALREADY_ROTATED, with
+     * `replaced_by_key_id` in the ErrorInfo metadata (rotate that one instead); a
+     * revoked or expired key API_KEY_NOT_ROTATABLE, with `key_state` REVOKED or EXPIRED.
      */
     rotateApiKey: {
       name: "RotateApiKey",
@@ -2824,7 +2834,8 @@ export const AdminServiceDefinition = {
     },
     /**
      * Lists an app's users, oldest first, a page at a time, without their devices. With
-     * external_user_id_prefix, only the users whose external id starts with it.
+     * external_user_id_prefix, only the users whose external id starts with it (an
+     * index serves the match). Another app's users are never listed.
      */
     listUsers: {
       name: "ListUsers",
@@ -2861,7 +2872,9 @@ export const AdminServiceDefinition = {
     },
     /**
      * An app's audit trail, newest first, a page at a time; with user_id, only the
-     * events of that user and their devices. Events carry no secret.
+     * events of that user and their devices. A user_id the app does not have (another
+     * app's, or deleted) fails NOT_FOUND / USER_NOT_FOUND rather than answering an empty
+     * trail. Events carry no secret.
      */
     listAuditEvents: {
       name: "ListAuditEvents",

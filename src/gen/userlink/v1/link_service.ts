@@ -838,8 +838,10 @@ export const DeleteUserResponse: MessageFns<DeleteUserResponse> = {
  * LinkService is called by a customer's backend, server to server, with an API key
  * of one app: `authorization: Bearer <key id>.<secret>`. Every call sees only that
  * app's users. A missing, malformed, unknown, expired or revoked key fails
- * UNAUTHENTICATED (API_KEY_INVALID, API_KEY_EXPIRED, API_KEY_REVOKED); a key without
- * the method's scope fails PERMISSION_DENIED / SCOPE_MISSING.
+ * UNAUTHENTICATED (API_KEY_INVALID, API_KEY_EXPIRED, API_KEY_REVOKED); the message of
+ * API_KEY_INVALID says which (missing, malformed, unknown key id, or a known key id
+ * with a wrong secret). A key without the method's scope fails PERMISSION_DENIED /
+ * SCOPE_MISSING.
  */
 export type LinkServiceDefinition = typeof LinkServiceDefinition;
 export const LinkServiceDefinition = {

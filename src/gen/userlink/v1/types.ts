@@ -414,12 +414,21 @@ export enum AuditActorKind {
   AUDIT_ACTOR_KIND_API_KEY = 1,
   /**
    * AUDIT_ACTOR_KIND_ADMIN - An operator or internal service with an admin token; AuditActor.id tells which
-   * of the configured admin tokens (a fingerprint, never the token).
+   * of the configured admin tokens (a fingerprint, never the token): the first 16
+   * hex characters of SHA-256 over "userlink admin token fingerprint v1\n" followed
+   * by the token. `userlink` and any operator can compute it from a token they hold.
    */
   AUDIT_ACTOR_KIND_ADMIN = 2,
-  /** AUDIT_ACTOR_KIND_DEVICE - The SDK on a device; AuditActor.id is its device id. */
+  /**
+   * AUDIT_ACTOR_KIND_DEVICE - The SDK on a device; AuditActor.id is its device id. CreateUser's events, the
+   * replaced devices' included, name the new device; ResetDevice and
+   * RefreshCredentials (a reuse too) the device whose token it was.
+   */
   AUDIT_ACTOR_KIND_DEVICE = 3,
-  /** AUDIT_ACTOR_KIND_SYSTEM - userlink itself (for example the retention janitor); AuditActor.id is empty. */
+  /**
+   * AUDIT_ACTOR_KIND_SYSTEM - userlink itself (for example the retention janitor); AuditActor.id is empty.
+   * Events recorded before actors were have SYSTEM with id "unknown".
+   */
   AUDIT_ACTOR_KIND_SYSTEM = 4,
   UNRECOGNIZED = -1,
 }
@@ -593,7 +602,10 @@ export interface AuditActor {
  * admin token.
  */
 export interface AuditEvent {
-  /** A UUID; events sort by it as by occurred_at. */
+  /**
+   * A UUID (version 7, of occurred_at's millisecond); events sort by it as by
+   * occurred_at, and events of one instant in the order they were recorded.
+   */
   eventId: string;
   occurredAt: Date | undefined;
   kind: AuditEventKind;
