@@ -1,0 +1,56 @@
+import { context, propagation, trace } from "@opentelemetry/api";
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
+import { databaseInstrumentations, patchLoadedDrivers } from "./driver-instrumentations.js";
+import { tracingRequested } from "./tracing-requested.js";
+
+export interface TelemetryOptions {
+  /** Where the `OTEL_*` variables are read; default `process.env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Replace the exporters that `OTEL_TRACES_EXPORTER` names (tests hand in an
+   * in-memory exporter here). Sampling, resource and propagators still come from
+   * the environment.
+   */
+  readonly spanProcessors?: SpanProcessor[];
+}
+
+/** A started OpenTelemetry SDK. */
+export interface Telemetry {
+  /** Flushes the spans still buffered, then unregisters everything it registered. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Starts the OpenTelemetry Node SDK when the standard `OTEL_*` variables ask for it,
+ * and returns null otherwise. Nothing of the SDK is even loaded then: the spans of
+ * the gRPC middleware go to the API's no-op tracer, at the cost of a function call.
+ *
+ * The SDK reads its own configuration (exporter, endpoint, sampler, service name,
+ * propagators) from `process.env`, as every OpenTelemetry SDK does; `env` only decides
+ * whether it starts.
+ */
+export async function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetry | null> {
+  if (!tracingRequested(options.env ?? process.env)) return null;
+  // Loaded only when wanted: the SDK and its exporters are a few megabytes of code.
+  const { NodeSDK } = await import("@opentelemetry/sdk-node");
+  const instrumentations = await databaseInstrumentations();
+  const sdk = new NodeSDK({
+    instrumentations,
+    ...(options.spanProcessors !== undefined && { spanProcessors: options.spanProcessors }),
+  });
+  sdk.start();
+  patchLoadedDrivers();
+  return {
+    shutdown: async () => {
+      try {
+        await sdk.shutdown();
+      } finally {
+        for (const instrumentation of instrumentations) instrumentation.disable();
+        // So that a later start in the same process (tests) can register again.
+        trace.disable();
+        context.disable();
+        propagation.disable();
+      }
+    },
+  };
+}
