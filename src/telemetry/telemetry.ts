@@ -30,13 +30,19 @@ export interface Telemetry {
  * whether it starts.
  */
 export async function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetry | null> {
-  if (!tracingRequested(options.env ?? process.env)) return null;
+  const env = options.env ?? process.env;
+  if (!tracingRequested(env)) return null;
   // Loaded only when wanted: the SDK and its exporters are a few megabytes of code.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const instrumentations = await databaseInstrumentations();
   const sdk = new NodeSDK({
     instrumentations,
     ...(options.spanProcessors !== undefined && { spanProcessors: options.spanProcessors }),
+    // Traces only, unless asked: the service's metrics are the Prometheus ones on
+    // /metrics and its logs are pino's. The SDK would otherwise export both over OTLP
+    // by default as soon as any OTEL_* variable is set.
+    ...(!env.OTEL_METRICS_EXPORTER?.trim() && { metricReaders: [] }),
+    ...(!env.OTEL_LOGS_EXPORTER?.trim() && { logRecordProcessors: [] }),
   });
   sdk.start();
   patchLoadedDrivers();
