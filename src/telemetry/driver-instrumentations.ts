@@ -10,8 +10,20 @@ import type { Instrumentation } from "@opentelemetry/instrumentation";
  *   are code hashes, external user ids and request ids.
  * Both require a parent span, so the pool's and the subscriber's own traffic outside
  * any call makes no root spans.
+ *
+ * One set per process: a driver is handed to the instrumentations once, when it is
+ * first required after they are enabled, so instances made for a later start (tests
+ * start and stop the SDK several times) would never see it. Disabled ones re-patch
+ * the module they kept when enabled again.
  */
-export async function databaseInstrumentations(): Promise<Instrumentation[]> {
+let perProcess: Promise<Instrumentation[]> | undefined;
+
+export function databaseInstrumentations(): Promise<Instrumentation[]> {
+  perProcess ??= createInstrumentations();
+  return perProcess;
+}
+
+async function createInstrumentations(): Promise<Instrumentation[]> {
   const [{ PgInstrumentation }, { IORedisInstrumentation }] = await Promise.all([
     import("@opentelemetry/instrumentation-pg"),
     import("@opentelemetry/instrumentation-ioredis"),

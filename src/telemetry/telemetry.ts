@@ -45,6 +45,9 @@ export async function startTelemetry(options: TelemetryOptions = {}): Promise<Te
     ...(!env.OTEL_LOGS_EXPORTER?.trim() && { logRecordProcessors: [] }),
   });
   sdk.start();
+  // The SDK enables only instrumentations whose config says disabled; ours were
+  // disabled by an earlier shutdown (tests start several times) and must come back.
+  for (const instrumentation of instrumentations) instrumentation.enable();
   patchLoadedDrivers();
   return {
     shutdown: async () => {

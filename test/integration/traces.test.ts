@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import { propagation, ProxyTracerProvider, trace, type AttributeValue } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { createChannel, createClientFactory, Metadata, Status } from "nice-grpc";
+import { createChannel, createClient, createClientFactory, Metadata, Status } from "nice-grpc";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -15,20 +14,15 @@ import { ERROR_REASON_ATTRIBUTE } from "../../src/transport/grpc/tracing.middlew
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
 import { ALL_SCOPES, createAppWithKey, expectGrpcError, phone } from "../support/flow.js";
 import { grpcWebClients } from "../support/grpc-web-clients.js";
+import {
+  callerContext,
+  descendants as below,
+  type CallerContext,
+  patched,
+  PG_SCOPE,
+  REDIS_SCOPE,
+} from "../support/spans.js";
 import { configFor, createStorage, startInstance, type OwnedStorage } from "../support/userlink-server.js";
-
-const PG_SCOPE = "@opentelemetry/instrumentation-pg";
-const REDIS_SCOPE = "@opentelemetry/instrumentation-ioredis";
-
-/** A caller's W3C trace context: a fresh trace and the caller's own span in it. */
-function callerContext() {
-  const traceId = randomBytes(16).toString("hex");
-  const spanId = randomBytes(8).toString("hex");
-  return { traceId, spanId, traceparent: `00-${traceId}-${spanId}-01`, tracestate: "caller=1" };
-}
-
-/** Whether a driver method is wrapped by an instrumentation (shimmer marks its wrappers). */
-const patched = (fn: unknown): boolean => (fn as { __wrapped?: boolean }).__wrapped === true;
 
 describe("traces with no OTEL_* variable set", () => {
   let storage: OwnedStorage;
@@ -100,11 +94,11 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
         const { app } = await admin.createApp({ displayName: "Traced app", sdkConfig: {} });
         return (await admin.createApiKey({ appId: app!.appId, name: "backend", scopes: ALL_SCOPES })).apiKey;
       },
-      link: (apiKey: string, caller: ReturnType<typeof callerContext>) =>
+      link: (apiKey: string, caller: CallerContext) =>
         factory.create(LinkServiceDefinition, channel, {
           "*": { metadata: Metadata({ authorization: `Bearer ${apiKey}`, traceparent: caller.traceparent }) },
         }),
-      device: (caller: ReturnType<typeof callerContext>) =>
+      device: (caller: CallerContext) =>
         factory.create(DeviceServiceDefinition, channel, {
           "*": { metadata: Metadata({ traceparent: caller.traceparent, tracestate: caller.tracestate }) },
         }),
@@ -122,25 +116,7 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
     });
   }
 
-  /** Every finished span below `root`, at any depth. */
-  function descendants(root: ReadableSpan): ReadableSpan[] {
-    const spans = exporter
-      .getFinishedSpans()
-      .filter((s) => s.spanContext().traceId === root.spanContext().traceId);
-    const below = new Set([root.spanContext().spanId]);
-    let grew = true;
-    while (grew) {
-      grew = false;
-      for (const span of spans) {
-        const parent = span.parentSpanContext?.spanId;
-        if (parent !== undefined && below.has(parent) && !below.has(span.spanContext().spanId)) {
-          below.add(span.spanContext().spanId);
-          grew = true;
-        }
-      }
-    }
-    return spans.filter((s) => s !== root && below.has(s.spanContext().spanId));
-  }
+  const descendants = (root: ReadableSpan) => below(exporter.getFinishedSpans(), root);
 
   it("makes the caller's span the parent of the RPC span, and the Postgres and Redis spans its children", async () => {
     const { channel, newApiKey, link, device } = clients();
@@ -256,6 +232,66 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
     }
     for (const secret of secrets) {
       expect(texts.filter((text) => text.includes(secret))).toEqual([]);
+    }
+  });
+});
+
+describe("traces after a restart in the same process, sampled as OTEL_TRACES_SAMPLER says", () => {
+  const exporter = new InMemorySpanExporter();
+  let storage: OwnedStorage;
+  let running: RunningUserlink;
+
+  beforeAll(async () => {
+    process.env.OTEL_TRACES_SAMPLER = "parentbased_always_off";
+    storage = await createStorage("real");
+    running = await startUserlink(configFor(storage), {
+      telemetry: { spanProcessors: [new SimpleSpanProcessor(exporter)] },
+    });
+  });
+  afterAll(async () => {
+    await running?.close();
+    await storage?.destroy();
+    delete process.env.OTEL_TRACES_SAMPLER;
+  });
+
+  it("records a call only when the caller sampled it, database spans included", async () => {
+    const channel = createChannel(`127.0.0.1:${running.grpcPort}`);
+    try {
+      const admin = createClient(AdminServiceDefinition, channel, {
+        "*": { metadata: Metadata({ authorization: `Bearer ${storage.adminToken}` }) },
+      });
+      const { app } = await admin.createApp({ displayName: "Sampled app", sdkConfig: {} });
+      const { apiKey } = await admin.createApiKey({ appId: app!.appId, name: "k", scopes: ALL_SCOPES });
+      const call = (metadata: Record<string, string>) =>
+        createClient(LinkServiceDefinition, channel).requestAuthCode(
+          { externalUserId: "sampled" },
+          { metadata: Metadata({ authorization: `Bearer ${apiKey}`, ...metadata }) },
+        );
+      const sampled = callerContext(true);
+      const unsampled = callerContext(false);
+      await call({});
+      await call({ traceparent: unsampled.traceparent });
+      await call({ traceparent: sampled.traceparent });
+
+      const span = await vi.waitFor(() => {
+        const found = exporter
+          .getFinishedSpans()
+          .find(
+            (s) =>
+              s.spanContext().traceId === sampled.traceId && s.parentSpanContext?.spanId === sampled.spanId,
+          );
+        if (found === undefined) throw new Error("the sampled call has no span yet");
+        return found;
+      });
+      expect(span.name).toBe("userlink.v1.LinkService/RequestAuthCode");
+      expect(
+        below(exporter.getFinishedSpans(), span).some((s) => s.instrumentationScope.name === PG_SCOPE),
+      ).toBe(true);
+      // Nothing else: the admin calls and the two other calls had no sampled parent.
+      const traces = new Set(exporter.getFinishedSpans().map((s) => s.spanContext().traceId));
+      expect([...traces]).toEqual([sampled.traceId]);
+    } finally {
+      channel.close();
     }
   });
 });

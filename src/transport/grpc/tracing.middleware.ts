@@ -14,8 +14,6 @@ import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
 /** The ErrorInfo reason of a failed call (`AUTH_CODE_ALREADY_USED`). */
 export const ERROR_REASON_ATTRIBUTE = "userlink.error.reason";
 
-const tracer = trace.getTracer("userlink");
-
 /** Reads `traceparent`/`tracestate` (or whatever OTEL_PROPAGATORS names) from gRPC metadata. */
 const metadataGetter: TextMapGetter<Metadata> = {
   keys: (metadata) => [...metadata].map(([key]) => key),
@@ -43,7 +41,9 @@ export function tracing() {
     const parent = propagation.extract(ROOT_CONTEXT, context.metadata, metadataGetter);
     const name = call.method.path.slice(1);
     const slash = name.lastIndexOf("/");
-    const span = tracer.startSpan(
+    // Looked up per call, not once: the SDK may start (or start again) after this
+    // middleware was built, and a tracer taken earlier would keep the old provider.
+    const span = trace.getTracer("userlink").startSpan(
       name,
       {
         kind: SpanKind.SERVER,
