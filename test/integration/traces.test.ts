@@ -1,4 +1,4 @@
-import { propagation, ProxyTracerProvider, trace, type AttributeValue } from "@opentelemetry/api";
+import { propagation, ProxyTracerProvider, trace } from "@opentelemetry/api";
 import { InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
 import { createChannel, createClient, createClientFactory, Metadata, Status } from "nice-grpc";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
@@ -8,8 +8,6 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { DeviceServiceDefinition } from "../../src/gen/userlink/v1/device_service.js";
 import { LinkServiceDefinition } from "../../src/gen/userlink/v1/link_service.js";
 import { startUserlink, type RunningUserlink } from "../../src/main.js";
-import { startTelemetry } from "../../src/telemetry/telemetry.js";
-import { tracingRequested } from "../../src/telemetry/tracing-requested.js";
 import { ERROR_REASON_ATTRIBUTE } from "../../src/transport/grpc/tracing.middleware.js";
 import { AdminServiceDefinition } from "../../src/gen/userlink/v1/admin_service.js";
 import { ALL_SCOPES, createAppWithKey, expectGrpcError, phone } from "../support/flow.js";
@@ -21,8 +19,11 @@ import {
   patched,
   PG_SCOPE,
   REDIS_SCOPE,
+  spanTexts,
 } from "../support/spans.js";
 import { configFor, createStorage, startInstance, type OwnedStorage } from "../support/userlink-server.js";
+
+const BROWSER_ORIGIN = "https://app.example";
 
 describe("traces with no OTEL_* variable set", () => {
   let storage: OwnedStorage;
@@ -34,12 +35,6 @@ describe("traces with no OTEL_* variable set", () => {
   afterAll(() => storage.destroy());
 
   it("start no SDK: the API stays no-op and the drivers unpatched while calls are served", async () => {
-    expect(tracingRequested({ PATH: "/usr/bin" })).toBe(false);
-    expect(tracingRequested({ OTEL_SERVICE_NAME: "userlink" })).toBe(true);
-    expect(tracingRequested({ OTEL_SERVICE_NAME: "userlink", OTEL_SDK_DISABLED: "true" })).toBe(false);
-    expect(tracingRequested({ OTEL_TRACES_EXPORTER: "none" })).toBe(false);
-    expect(await startTelemetry({ env: {} })).toBeNull();
-
     const server = await startInstance(storage);
     try {
       const { apiKey } = await createAppWithKey(server);
@@ -70,7 +65,7 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
     process.env.OTEL_LOGS_EXPORTER = "none";
     storage = await createStorage("real");
     secrets.push(storage.adminToken);
-    running = await startUserlink(configFor(storage), {
+    running = await startUserlink(configFor(storage, { USERLINK_CORS_ORIGINS: BROWSER_ORIGIN }), {
       telemetry: { spanProcessors: [new SimpleSpanProcessor(exporter)] },
     });
   });
@@ -196,7 +191,23 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
     }
   });
 
-  it("takes the caller's traceparent over gRPC-Web too", async () => {
+  it("takes the caller's traceparent over gRPC-Web too, cross-origin browsers included", async () => {
+    const preflight = await fetch(
+      `http://127.0.0.1:${running.grpcWebPort}/userlink.v1.LinkService/RequestAuthCode`,
+      {
+        method: "OPTIONS",
+        headers: {
+          origin: BROWSER_ORIGIN,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "authorization,content-type,traceparent,tracestate,x-grpc-web",
+        },
+      },
+    );
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-headers")!.split(/,\s*/)).toEqual(
+      expect.arrayContaining(["traceparent", "tracestate"]),
+    );
+
     const { channel, newApiKey } = clients();
     const apiKey = await newApiKey().finally(() => channel.close());
     secrets.push(apiKey);
@@ -219,17 +230,7 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
     const spans = exporter.getFinishedSpans();
     expect(spans.length).toBeGreaterThan(10);
     expect(secrets.length).toBeGreaterThan(8);
-    const texts: string[] = [];
-    const add = (value: AttributeValue | undefined) => {
-      if (value === undefined) return;
-      for (const item of Array.isArray(value) ? value : [value]) texts.push(String(item));
-    };
-    for (const span of spans) {
-      texts.push(span.name, span.status.message ?? "");
-      for (const value of Object.values(span.attributes)) add(value);
-      for (const event of span.events) for (const value of Object.values(event.attributes ?? {})) add(value);
-      for (const value of Object.values(span.resource.attributes)) add(value as AttributeValue);
-    }
+    const texts = spanTexts(spans);
     for (const secret of secrets) {
       expect(texts.filter((text) => text.includes(secret))).toEqual([]);
     }

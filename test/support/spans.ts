@@ -44,3 +44,19 @@ export function descendants(spans: readonly ReadableSpan[], root: ReadableSpan):
 
 /** Whether a driver method is wrapped by an instrumentation (shimmer marks its wrappers). */
 export const patched = (fn: unknown): boolean => (fn as { __wrapped?: boolean }).__wrapped === true;
+
+/** Every text a span carries, for scanning: name, status, attributes, events, resource. */
+export function spanTexts(spans: readonly ReadableSpan[]): string[] {
+  const texts: string[] = [];
+  const add = (value: unknown) => {
+    if (value === undefined || value === null) return;
+    for (const item of Array.isArray(value) ? value : [value]) texts.push(String(item));
+  };
+  for (const span of spans) {
+    texts.push(span.name, span.status.message ?? "");
+    for (const value of Object.values(span.attributes)) add(value);
+    for (const event of span.events) for (const value of Object.values(event.attributes ?? {})) add(value);
+    for (const value of Object.values(span.resource.attributes)) add(value);
+  }
+  return texts;
+}
