@@ -24,6 +24,8 @@ import {
 import { configFor, createStorage, startInstance, type OwnedStorage } from "../support/userlink-server.js";
 
 const BROWSER_ORIGIN = "https://app.example";
+// Spans end before the answer is sent; the margin is for a loaded machine.
+const SPAN_WAIT = { timeout: 10_000, interval: 20 };
 
 describe("traces with no OTEL_* variable set", () => {
   let storage: OwnedStorage;
@@ -108,7 +110,7 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
         .find((s) => s.name === method && s.spanContext().traceId === traceId);
       if (span === undefined) throw new Error(`no span ${method} in trace ${traceId} yet`);
       return span;
-    });
+    }, SPAN_WAIT);
   }
 
   const descendants = (root: ReadableSpan) => below(exporter.getFinishedSpans(), root);
@@ -156,10 +158,9 @@ describe("traces of one CreateUser on Postgres and Redis", () => {
       expect(sql.length).toBeGreaterThan(0);
       expect(redis.length).toBeGreaterThan(0);
       // Statements are recorded as Kysely sent them: placeholders, no values.
-      expect(
-        sql.some((s) => /\$1/.test(String(s.attributes["db.statement"] ?? s.attributes["db.query.text"]))),
-      ).toBe(true);
-      for (const child of [...sql, ...redis]) expect(child.endTime[0]).toBeGreaterThan(0);
+      expect(sql.map((s) => s.attributes["db.query.text"]).join("\n")).toMatch(/ values \(\$1, \$2/);
+      // Redis commands are recorded by name alone: no key, no argument.
+      for (const s of redis) expect(s.attributes["db.query.text"]).toBe(s.name);
     } finally {
       channel.close();
     }
@@ -283,7 +284,7 @@ describe("traces after a restart in the same process, sampled as OTEL_TRACES_SAM
           );
         if (found === undefined) throw new Error("the sampled call has no span yet");
         return found;
-      });
+      }, SPAN_WAIT);
       expect(span.name).toBe("userlink.v1.LinkService/RequestAuthCode");
       expect(
         below(exporter.getFinishedSpans(), span).some((s) => s.instrumentationScope.name === PG_SCOPE),
