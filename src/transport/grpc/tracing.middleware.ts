@@ -6,6 +6,7 @@ import {
   SpanStatusCode,
   trace,
   type Context,
+  type Span,
   type TextMapGetter,
 } from "@opentelemetry/api";
 import { ServerError, Status, type CallContext, type Metadata, type ServerMiddlewareCall } from "nice-grpc";
@@ -31,7 +32,7 @@ const metadataGetter: TextMapGetter<Metadata> = {
  * so no key, code, token or user id can reach a trace through it. The handler runs in
  * the span's context, so the database and Redis spans become its children.
  *
- * With no SDK started the tracer is the API's no-op one and this costs a function call.
+ * With no SDK started the tracer is the API's no-op one: the call goes straight on.
  */
 export function tracing() {
   return function traceCall<Req, Res>(
@@ -55,37 +56,43 @@ export function tracing() {
       },
       parent,
     );
-    const active = trace.setSpan(parent, span);
-
-    async function* traced(): AsyncGenerator<Res, Res | void, undefined> {
-      let code = Status.OK;
-      let reason: string | undefined;
-      try {
-        return yield* call.next(call.request, context);
-      } catch (error) {
-        if (error instanceof ServerError) {
-          code = error.code;
-          reason = reasonOf(error);
-        } else {
-          code = context.signal.aborted ? Status.CANCELLED : Status.UNKNOWN;
-        }
-        throw error;
-      } finally {
-        if (context.signal.aborted && code === Status.OK) code = Status.CANCELLED;
-        span.setAttribute("rpc.grpc.status_code", code);
-        if (reason !== undefined) span.setAttribute(ERROR_REASON_ATTRIBUTE, reason);
-        // A fixed text: an error's message may quote what the caller sent.
-        if (code !== Status.OK) {
-          span.setStatus({
-            code: SpanStatusCode.ERROR,
-            message: [Status[code], reason].filter(Boolean).join(" "),
-          });
-        }
-        span.end();
-      }
-    }
-    return bindToContext(active, traced());
+    // No SDK, or a call the sampler dropped: no span to fill, no context to carry
+    // (whatever runs below would be dropped too), and no extra generator per call.
+    if (!span.isRecording()) return call.next(call.request, context);
+    return bindToContext(trace.setSpan(parent, span), traced(span, call, context));
   };
+}
+
+async function* traced<Req, Res>(
+  span: Span,
+  call: ServerMiddlewareCall<Req, Res>,
+  context: CallContext,
+): AsyncGenerator<Res, Res | void, undefined> {
+  let code = Status.OK;
+  let reason: string | undefined;
+  try {
+    return yield* call.next(call.request, context);
+  } catch (error) {
+    if (error instanceof ServerError) {
+      code = error.code;
+      reason = reasonOf(error);
+    } else {
+      code = context.signal.aborted ? Status.CANCELLED : Status.UNKNOWN;
+    }
+    throw error;
+  } finally {
+    if (context.signal.aborted && code === Status.OK) code = Status.CANCELLED;
+    span.setAttribute("rpc.grpc.status_code", code);
+    if (reason !== undefined) span.setAttribute(ERROR_REASON_ATTRIBUTE, reason);
+    // A fixed text: an error's message may quote what the caller sent.
+    if (code !== Status.OK) {
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: [Status[code], reason].filter(Boolean).join(" "),
+      });
+    }
+    span.end();
+  }
 }
 
 function reasonOf(error: ServerError): string | undefined {
