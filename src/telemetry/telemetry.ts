@@ -3,6 +3,13 @@ import type { SpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { databaseInstrumentations, patchLoadedDrivers } from "./driver-instrumentations.js";
 import { tracingRequested } from "./tracing-requested.js";
 
+/**
+ * How long shutdown waits for the last spans to reach the collector. The SDK's own
+ * bound is the batch export timeout (30 s by default), far beyond what a pod is given
+ * to stop; a collector that does not answer must not hold the exit.
+ */
+export const FLUSH_LIMIT_MS = 3_000;
+
 export interface TelemetryOptions {
   /** Where the `OTEL_*` variables are read; default `process.env`. */
   readonly env?: NodeJS.ProcessEnv;
@@ -52,7 +59,7 @@ export async function startTelemetry(options: TelemetryOptions = {}): Promise<Te
   return {
     shutdown: async () => {
       try {
-        await sdk.shutdown();
+        await withinLimit(sdk.shutdown(), FLUSH_LIMIT_MS);
       } finally {
         for (const instrumentation of instrumentations) instrumentation.disable();
         // So that a later start in the same process (tests) can register again.
@@ -62,4 +69,20 @@ export async function startTelemetry(options: TelemetryOptions = {}): Promise<Te
       }
     },
   };
+}
+
+async function withinLimit(work: Promise<void>, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(new Error(`traces not flushed within ${limitMs} ms; the spans still buffered are dropped`)),
+      limitMs,
+    );
+  });
+  try {
+    await Promise.race([work, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,5 +1,5 @@
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { createChannel, createClientFactory, Metadata } from "nice-grpc";
 import { errorDetailsClientMiddleware } from "nice-grpc-error-details";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,6 +10,7 @@ import { ALL_SCOPES, phone } from "../support/flow.js";
 import { testRedisUrl } from "../support/redis.js";
 import { createStorage } from "../support/userlink-server.js";
 import { spawnUserlink } from "../support/userlink-process.js";
+import { FLUSH_LIMIT_MS } from "../../src/telemetry/telemetry.js";
 
 interface Export {
   readonly path: string;
@@ -108,5 +109,44 @@ describe("traces exported by a `userlink serve` process", () => {
       created.credentials!.refreshToken,
     ];
     for (const secret of secrets) expect(wire.includes(secret)).toBe(false);
+  });
+
+  it("do not hold the exit when the collector never answers", async () => {
+    // Accepts connections and says nothing, as a collector behind a dead network would.
+    const sockets: Socket[] = [];
+    const silent = createTcpServer((socket) => sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    cleanups.push(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    });
+    const storage = await createStorage("real");
+    cleanups.push(() => storage.destroy());
+    const proc = await spawnUserlink({
+      DATABASE_URL: storage.databaseUrl!,
+      REDIS_URL: testRedisUrl(),
+      USERLINK_ADMIN_TOKEN: storage.adminToken,
+      USERLINK_HOST: "127.0.0.1",
+      USERLINK_GRPC_PORT: "0",
+      USERLINK_GRPCWEB_PORT: "0",
+      USERLINK_OPS_PORT: "0",
+      USERLINK_REDIS_KEY_PREFIX: storage.redisKeyPrefix,
+      OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+    });
+    cleanups.push(async () => proc.child.kill("SIGKILL"));
+    const channel = createChannel(proc.grpcAddress);
+    const admin = createClientFactory().create(AdminServiceDefinition, channel, {
+      "*": { metadata: Metadata({ authorization: `Bearer ${storage.adminToken}` }) },
+    });
+    await admin.createApp({ displayName: "buffered" });
+    channel.close();
+
+    const started = performance.now();
+    await proc.stop(30_000);
+    const seconds = (performance.now() - started) / 1000;
+    expect(await proc.exited).toBe(0);
+    // The exporter alone would wait 10 s (its timeout), the batch processor up to 30 s.
+    expect(seconds).toBeLessThan(FLUSH_LIMIT_MS / 1000 + 5);
+    expect(sockets.length).toBeGreaterThan(0);
   });
 });
