@@ -29,8 +29,8 @@ export interface Telemetry {
 
 /**
  * Starts the OpenTelemetry Node SDK when the standard `OTEL_*` variables ask for it,
- * and returns null otherwise. Nothing of the SDK is even loaded then: the spans of
- * the gRPC middleware go to the API's no-op tracer, at the cost of a function call.
+ * and returns null otherwise. Nothing of the SDK is even loaded then: the gRPC
+ * middleware gets non-recording spans from the API's no-op tracer and steps aside.
  *
  * The SDK reads its own configuration (exporter, endpoint, sampler, service name,
  * propagators) from `process.env`, as every OpenTelemetry SDK does; `env` only decides
@@ -39,6 +39,35 @@ export interface Telemetry {
 export async function startTelemetry(options: TelemetryOptions = {}): Promise<Telemetry | null> {
   const env = options.env ?? process.env;
   if (!tracingRequested(env)) return null;
+  // One SDK per process (the API's globals hold one): a second instance started in the
+  // same process, as tests do, shares the first one's, spanProcessors included, and the
+  // SDK stops with the last of them.
+  const entry = (running ??= { stop: startSdk(env, options), users: 0 });
+  entry.users += 1;
+  let stop: () => Promise<void>;
+  try {
+    stop = await entry.stop;
+  } catch (error) {
+    if (running === entry) running = null;
+    throw error;
+  }
+  let done = false;
+  return {
+    shutdown: async () => {
+      if (done) return;
+      done = true;
+      entry.users -= 1;
+      if (entry.users > 0) return;
+      if (running === entry) running = null;
+      await stop();
+    },
+  };
+}
+
+let running: { readonly stop: Promise<() => Promise<void>>; users: number } | null = null;
+
+/** Starts the SDK; resolves with the function that flushes and unregisters it. */
+async function startSdk(env: NodeJS.ProcessEnv, options: TelemetryOptions): Promise<() => Promise<void>> {
   // Loaded only when wanted: the SDK and its exporters are a few megabytes of code.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const instrumentations = await databaseInstrumentations();
@@ -56,18 +85,16 @@ export async function startTelemetry(options: TelemetryOptions = {}): Promise<Te
   // disabled by an earlier shutdown (tests start several times) and must come back.
   for (const instrumentation of instrumentations) instrumentation.enable();
   patchLoadedDrivers();
-  return {
-    shutdown: async () => {
-      try {
-        await withinLimit(sdk.shutdown(), FLUSH_LIMIT_MS);
-      } finally {
-        for (const instrumentation of instrumentations) instrumentation.disable();
-        // So that a later start in the same process (tests) can register again.
-        trace.disable();
-        context.disable();
-        propagation.disable();
-      }
-    },
+  return async () => {
+    try {
+      await withinLimit(sdk.shutdown(), FLUSH_LIMIT_MS);
+    } finally {
+      for (const instrumentation of instrumentations) instrumentation.disable();
+      // So that a later start in the same process (tests) can register again.
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    }
   };
 }
 
