@@ -59,15 +59,20 @@ export async function startTelemetry(options: TelemetryOptions = {}): Promise<Te
       entry.users -= 1;
       if (entry.users > 0) return;
       if (running === entry) running = null;
-      await stop();
+      const stopping = stop();
+      previousStop = stopping.catch(() => {});
+      await stopping;
     },
   };
 }
 
 let running: { readonly stop: Promise<() => Promise<void>>; users: number } | null = null;
+/** A start right after a stop waits for it: its unregistering would undo the start. */
+let previousStop: Promise<void> = Promise.resolve();
 
 /** Starts the SDK; resolves with the function that flushes and unregisters it. */
 async function startSdk(env: NodeJS.ProcessEnv, options: TelemetryOptions): Promise<() => Promise<void>> {
+  await previousStop;
   // Loaded only when wanted: the SDK and its exporters are a few megabytes of code.
   const { NodeSDK } = await import("@opentelemetry/sdk-node");
   const instrumentations = await databaseInstrumentations();
