@@ -39,6 +39,7 @@ import { loadTlsMaterial } from "./transport/tls-material.js";
 import { UserlinkMetrics } from "./transport/ops/metrics.js";
 import { createOpsServer, listenOps } from "./transport/ops/ops-server.js";
 import { startGrpcWebServer } from "./transport/grpc-web/grpc-web-server.js";
+import { startTelemetry, type TelemetryOptions } from "./telemetry/telemetry.js";
 
 export interface RunningUserlink {
   /** `host:port` the gRPC server listens on (the real port when 0 was asked for). */
@@ -63,6 +64,8 @@ export interface StartOptions {
   readonly log?: Pino;
   /** Defaults to the system clock; tests move time with their own. */
   readonly clock?: Clock;
+  /** OpenTelemetry: started when the `OTEL_*` variables ask for it (see src/telemetry). */
+  readonly telemetry?: TelemetryOptions;
 }
 
 /**
@@ -82,6 +85,9 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
   try {
     // First: a missing certificate file must stop the start before anything opens.
     const tls = await loadTlsMaterial(config.tls);
+    // Closed last (closers run in reverse), so the spans of the final calls are flushed.
+    const telemetry = await startTelemetry(options.telemetry);
+    if (telemetry !== null) closers.push(() => telemetry.shutdown());
     const store = await openStore(config, log);
     closers.push(() => store.close());
     if (config.migrateOnStart) await store.migrateToLatest();

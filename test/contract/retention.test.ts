@@ -135,6 +135,7 @@ for (const [name, make] of Object.entries(HARNESSES)) {
         reason: null,
         details: {},
         occurredAt,
+        actor: { kind: "DEVICE", id: deviceId ?? "" },
       };
     }
 

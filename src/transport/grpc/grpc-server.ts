@@ -24,6 +24,7 @@ import { callObserver } from "./call-observer.middleware.js";
 import { errorMiddleware } from "./error.middleware.js";
 import { guardedDefinition, MAX_REQUEST_BYTES } from "./guarded-definition.js";
 import { linkHandlers } from "./link.handler.js";
+import { tracing } from "./tracing.middleware.js";
 import { markVerifiedClientCert } from "./server-credentials.js";
 
 export interface GrpcServices {
@@ -70,6 +71,7 @@ export function buildGrpcServer(
     "grpc.http2.min_ping_interval_without_data_ms": 10_000,
   })
     .use(errorDetailsServerMiddleware)
+    .use(tracing())
     .use(callObserver(log, options.metrics))
     .use(errorMiddleware(log));
 
