@@ -271,6 +271,9 @@ describe("the gRPC-Web wire protocol", () => {
           "x-grpc-web",
           "x-user-agent",
           "grpc-timeout",
+          // Connect's, on the same port.
+          "connect-protocol-version",
+          "connect-timeout-ms",
         ]),
       );
       expect(response.headers.get("access-control-expose-headers")!.split(/,\s*/)).toEqual(
