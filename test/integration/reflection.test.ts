@@ -220,9 +220,15 @@ describe("health follows readiness (private Postgres, real Redis)", () => {
     const names = ["", ...OURS.map((d) => d.fullName)];
     for (const name of names) expect(await healthOf(server, name)).toBe("SERVING");
     await pg.stop();
+    // A Check reuses a result at most 250 ms old: the first one after that sees the outage.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     for (const name of names) expect(await healthOf(server, name, "grpc-v1alpha")).toBe("NOT_SERVING");
     await pg.start();
-    // The pool reconnects on its next query; Check runs the checks, so no waiting for a poll.
+    // The pool reconnects on a later query (a first one may still meet a dead connection).
+    const deadline = Date.now() + 10_000;
+    while ((await healthOf(server, "")) !== "SERVING" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
     for (const name of names) expect(await healthOf(server, name)).toBe("SERVING");
   });
 

@@ -12,10 +12,15 @@ export interface HealthReadinessOptions {
   readonly intervalMs?: number;
   /** How long one check may take before it counts as down. */
   readonly timeoutMs?: number;
+  /** A Check within this long of the last run reuses its result (health checks come often). */
+  readonly maxAgeMs?: number;
 }
 
 export interface HealthReadiness {
-  /** Runs the checks now (one run at a time; callers during a run share it). */
+  /**
+   * Runs the checks unless they ran within `maxAgeMs` (one run at a time; callers during
+   * a run share it).
+   */
   refresh(): Promise<void>;
   stop(): void;
 }
