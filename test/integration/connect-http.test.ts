@@ -1,8 +1,10 @@
 import { execFile } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ErrorInfo } from "nice-grpc-error-details";
 import { RequestAuthCodeRequest, RequestAuthCodeResponse } from "../../src/gen/userlink/v1/link_service.js";
+import { bufCurl } from "../support/buf-curl.js";
 import { createAppWithKey } from "../support/flow.js";
 import { useInstance, type TestInstance } from "../support/userlink-server.js";
 
@@ -74,6 +76,38 @@ describe("Connect as plain HTTP and JSON (embedded)", () => {
     const answer = JSON.parse(stdout) as { authenticationCode: string; expiresAt: string };
     expect(answer.authenticationCode).toMatch(/^[\w-]{20,}$/);
     expect(Date.parse(answer.expiresAt)).toBeGreaterThan(Date.now());
+  });
+
+  it("answers buf curl's Connect client (connect-go inside), over HTTP/1.1 and HTTP/2", async () => {
+    const schema = fileURLToPath(new URL("../../src/gen/userlink.binpb", import.meta.url));
+    for (const http2 of [false, true]) {
+      const ok = await bufCurl(
+        [
+          "-H",
+          `authorization: Bearer ${apiKey}`,
+          "-d",
+          '{"external_user_id":"buf"}',
+          `${server.grpcWebUrl}${REQUEST_AUTH_CODE}`,
+        ],
+        { protocol: "connect", schema, http2 },
+      );
+      expect(ok.exitCode, ok.stderr).toBe(0);
+      expect((JSON.parse(ok.stdout) as { authenticationCode: string }).authenticationCode).not.toBe("");
+      const refused = await bufCurl(
+        [
+          "-H",
+          "authorization: Bearer nope.nope",
+          "-d",
+          '{"external_user_id":"buf"}',
+          `${server.grpcWebUrl}${REQUEST_AUTH_CODE}`,
+        ],
+        { protocol: "connect", schema, http2 },
+      );
+      expect(JSON.parse(refused.stderr)).toMatchObject({
+        code: "unauthenticated",
+        details: [{ type: "google.rpc.ErrorInfo", debug: { reason: "API_KEY_INVALID" } }],
+      });
+    }
   });
 
   it("takes lowerCamel names too, and the binary codec (application/proto)", async () => {

@@ -21,16 +21,23 @@ export interface BufCurlResult {
  */
 export async function bufCurl(
   args: readonly string[],
-  options: { reflectProtocol?: ReflectProtocol; protocol?: "grpc" | "connect" | "grpcweb" } = {},
+  options: {
+    reflectProtocol?: ReflectProtocol;
+    protocol?: "grpc" | "connect" | "grpcweb";
+    /** A descriptor set to take the schema from instead of reflection. */
+    schema?: string;
+    http2?: boolean;
+  } = {},
 ): Promise<BufCurlResult> {
   const protocol = options.protocol ?? "grpc";
   const argv = [
     "curl",
     "--protocol",
     protocol,
-    ...(protocol === "grpc" ? ["--http2-prior-knowledge"] : []),
-    "--reflect-protocol",
-    options.reflectProtocol ?? "grpc-v1",
+    ...(protocol === "grpc" || options.http2 === true ? ["--http2-prior-knowledge"] : []),
+    ...(options.schema === undefined
+      ? ["--reflect-protocol", options.reflectProtocol ?? "grpc-v1"]
+      : ["--schema", options.schema]),
     ...args,
   ];
   try {
