@@ -1,4 +1,5 @@
 import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -237,5 +238,30 @@ describe("Connect as plain HTTP and JSON (embedded)", () => {
     });
     const [streamEnd] = envelopes(streamOnUnary.body);
     expect(JSON.parse(streamEnd!.payload.toString())).toMatchObject({ error: { code: "unimplemented" } });
+  });
+
+  it("answers random bodies in every Connect content type without internal or unknown", async () => {
+    const types = [
+      "application/json",
+      "application/proto",
+      "application/connect+json",
+      "application/connect+proto",
+    ];
+    const paths = [REQUEST_AUTH_CODE, CREATE_USER, WATCH, "/userlink.v1.AdminService/CreateApp"];
+    const codes = new Map<string, number>();
+    for (let i = 0; i < 120; i++) {
+      const bytes = randomBytes(1 + (i % 40));
+      // A third are JSON-looking, so the JSON decoder sees near misses and not only noise.
+      const body = i % 3 === 0 ? Buffer.from(`{"${bytes.toString("base64url")}":${i}}`) : bytes;
+      const answer = await post(paths[i % paths.length]!, body, { "content-type": types[i % types.length]! });
+      const text = answer.body.toString("latin1");
+      const code =
+        /"code":"(\w+)"/.exec(text)?.[1] ?? (answer.status === 200 ? "ok" : `http ${answer.status}`);
+      codes.set(code, (codes.get(code) ?? 0) + 1);
+    }
+    expect(
+      [...codes.keys()].filter((code) => ["internal", "unknown"].includes(code) || code.startsWith("http")),
+    ).toEqual([]);
+    expect(codes.get("invalid_argument")).toBeGreaterThan(0);
   });
 });
