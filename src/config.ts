@@ -77,7 +77,15 @@ export interface TlsConfig {
   readonly clientCaFile: string | null;
 }
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+// An empty string would coerce to 0 (any free port), and a service meant for 50051 would
+// come up somewhere nobody looks: empty is a mistake, unset is the default.
+const port = (fallback: number) =>
+  z
+    .string()
+    .trim()
+    .min(1, { message: `is empty: give a port (0-65535), or leave it unset for ${fallback}` })
+    .pipe(z.coerce.number<string>().int().min(0).max(65535))
+    .default(fallback);
 const rateMax = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
 const rateWindowSeconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
 const retentionDays = (fallback: number) => z.coerce.number().int().min(1).max(36_500).default(fallback);

@@ -103,9 +103,10 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
     let serving = false;
     const draining = new AbortController();
     const metrics = new UserlinkMetrics({ dbPool: store.poolStats, redisReady: () => redisReady(codes) });
+    const readinessChecks = { database: () => store.ping(), codes: () => codes.ping() };
     const ops = createOpsServer({
       metrics,
-      checks: { database: () => store.ping(), codes: () => codes.ping() },
+      checks: readinessChecks,
       draining: () => !serving || draining.signal.aborted,
     });
     const opsPort = await listenOps(ops, config.host, config.opsPort);
@@ -145,6 +146,7 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
         requireAdminClientCert: tls?.clientCa != null,
         draining: draining.signal,
         trustedProxies: config.trustedProxies,
+        readinessChecks,
       },
     );
     const grpcPort = await server.listen(`${config.host}:${config.grpcPort}`, serverCredentials(tls));

@@ -232,8 +232,9 @@ describe("the gRPC-Web wire protocol", () => {
 
   it("answers what is not a gRPC-Web call at the HTTP level, and unknown methods with UNIMPLEMENTED", async () => {
     expect((await call({ path: LIST_APPS, method: "GET", body: "" })).httpStatus).toBe(405);
-    const json = await call({ path: LIST_APPS, body: "{}", headers: { "content-type": "application/json" } });
-    expect(json.httpStatus).toBe(415);
+    // application/json is Connect's (test/integration/connect-http.test.ts); plain text is nobody's.
+    const text = await call({ path: LIST_APPS, body: "{}", headers: { "content-type": "text/plain" } });
+    expect(text.httpStatus).toBe(415);
     const notAPath = await call({ path: "/../etc/passwd", body: frame(Buffer.alloc(0)) });
     expect(notAPath.status).toBe(Status.UNIMPLEMENTED);
     const unknown = await call({
@@ -267,6 +268,9 @@ describe("the gRPC-Web wire protocol", () => {
           "x-grpc-web",
           "x-user-agent",
           "grpc-timeout",
+          // Connect's, on the same port.
+          "connect-protocol-version",
+          "connect-timeout-ms",
         ]),
       );
       expect(response.headers.get("access-control-expose-headers")!.split(/,\s*/)).toEqual(

@@ -72,6 +72,22 @@ describe("loadConfig", () => {
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
     expect(config.shutdownGraceMs).toBe(2_500);
   });
+
+  it("refuses an empty port, naming the variable, instead of listening on a random one", () => {
+    for (const name of ["USERLINK_GRPC_PORT", "USERLINK_GRPCWEB_PORT", "USERLINK_OPS_PORT"]) {
+      for (const value of ["", "  "]) {
+        expect(() => loadConfig({ [name]: value }), `${name}=${JSON.stringify(value)}`).toThrow(
+          new RegExp(`${name}: is empty: give a port \\(0-65535\\), or leave it unset for \\d+`),
+        );
+      }
+    }
+    expect(() => loadConfig({ USERLINK_GRPC_PORT: "grpc" })).toThrow(/USERLINK_GRPC_PORT/);
+    expect(loadConfig({ USERLINK_GRPC_PORT: " 50052 ", USERLINK_OPS_PORT: "0" })).toMatchObject({
+      grpcPort: 50052,
+      opsPort: 0,
+      grpcWebPort: 8080,
+    });
+  });
 });
 
 /** The problems loadConfig reports for `env`; [] when it loads. */

@@ -1,6 +1,6 @@
-/** Request headers a gRPC-Web client sends (and browsers preflight); W3C trace context too. */
+/** Request headers gRPC-Web and Connect clients send (and browsers preflight); W3C trace context too. */
 const ALLOWED_HEADERS =
-  "authorization, content-type, x-grpc-web, x-user-agent, grpc-timeout, traceparent, tracestate";
+  "authorization, content-type, x-grpc-web, x-user-agent, grpc-timeout, connect-protocol-version, connect-timeout-ms, traceparent, tracestate";
 /** Response headers a gRPC-Web client must be able to read (trailers-only responses). */
 const EXPOSED_HEADERS = "grpc-status, grpc-message, grpc-status-details-bin";
 const PREFLIGHT_MAX_AGE_SECONDS = "600";

@@ -59,3 +59,44 @@ export function encodeTrailerFrame(trailers: Iterable<readonly [string, string]>
   payload.copy(frame, FRAME_HEADER_BYTES);
   return frame;
 }
+
+/** A frame's flag byte and payload (Connect calls the same shape an envelope). */
+export interface Frame {
+  readonly flags: number;
+  readonly payload: Buffer;
+}
+
+/** One frame: the flag byte, the 4-byte length, the payload. */
+export function encodeFrame(flags: number, payload: Uint8Array): Buffer {
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + payload.length);
+  frame.writeUInt8(flags, 0);
+  frame.writeUInt32BE(payload.length, 1);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/** Cuts a byte stream that arrives in arbitrary chunks into whole frames. */
+export class FrameReader {
+  #pending: Buffer = Buffer.alloc(0);
+
+  /** The frames completed by `chunk`, in order. */
+  push(chunk: Uint8Array): Frame[] {
+    this.#pending = this.#pending.length === 0 ? Buffer.from(chunk) : Buffer.concat([this.#pending, chunk]);
+    const frames: Frame[] = [];
+    while (this.#pending.length >= FRAME_HEADER_BYTES) {
+      const length = this.#pending.readUInt32BE(1);
+      if (this.#pending.length < FRAME_HEADER_BYTES + length) break;
+      frames.push({
+        flags: this.#pending.readUInt8(0),
+        payload: this.#pending.subarray(FRAME_HEADER_BYTES, FRAME_HEADER_BYTES + length),
+      });
+      this.#pending = this.#pending.subarray(FRAME_HEADER_BYTES + length);
+    }
+    return frames;
+  }
+
+  /** Bytes left over that make no whole frame. */
+  get leftover(): number {
+    return this.#pending.length;
+  }
+}

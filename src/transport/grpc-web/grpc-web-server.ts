@@ -7,12 +7,13 @@ import {
 import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Logger } from "../../ports/logger.js";
+import { grpcWebProtocolOf } from "./call-protocol.js";
+import { connectProtocolOf } from "./connect-protocol.js";
 import { CorsPolicy } from "./cors.js";
 import { GrpcUpstream } from "./grpc-upstream.js";
 import { sniffProtocol, type WireProtocol } from "./protocol-sniffer.js";
 import { trailersOf, translatorStatus } from "./translator-status.js";
-import { GrpcWebTranslator, webModeOf, type WebRequest } from "./translator.js";
-import { WebResponse } from "./web-response.js";
+import { GrpcWebTranslator, type WebRequest } from "./translator.js";
 
 /** Largest gRPC-Web request body accepted (decoded); the gRPC server's own limit. */
 export const MAX_GRPC_WEB_REQUEST_BYTES = 1024 * 1024;
@@ -55,8 +56,8 @@ export interface GrpcWebServer {
 type Response = ServerResponse | Http2ServerResponse;
 
 /**
- * gRPC-Web (binary and text, HTTP/1.1 and cleartext HTTP/2 on one port) in front of the
- * gRPC server: a protocol translator only, so every call goes through the gRPC server's
+ * gRPC-Web (binary and text) and Connect (JSON and binary), HTTP/1.1 and cleartext
+ * HTTP/2 on one port, in front of the gRPC server: a protocol translator only, so every call goes through the gRPC server's
  * own middleware (auth, limits, errors) exactly as a gRPC call would.
  */
 export async function startGrpcWebServer(options: GrpcWebServerOptions): Promise<GrpcWebServer> {
@@ -100,15 +101,18 @@ export async function startGrpcWebServer(options: GrpcWebServerOptions): Promise
     const headers = cors.responseHeaders(origin);
     if (req.method !== "POST")
       return plain(res, 405, "gRPC-Web calls are POST", { ...headers, allow: "POST, OPTIONS" });
-    const mode = webModeOf(req.headers["content-type"]);
-    if (mode === null) return plain(res, 415, "expected a gRPC-Web content type", headers);
+    const contentType = req.headers["content-type"];
+    // gRPC-Web, else Connect (unary JSON or binary, server streaming), on the same port.
+    const protocol = grpcWebProtocolOf(contentType) ?? connectProtocolOf(contentType, req.url ?? "");
+    if (protocol === null) return plain(res, 415, "expected a gRPC-Web or Connect content type", headers);
     if (closing) {
-      const response = new WebResponse(res, { ...mode, headers });
-      return response.finish(trailersOf(translatorStatus.unavailable("the server is shutting down")), {
-        closeConnection: !req.complete,
-      });
+      return protocol
+        .respond(res, headers)
+        .finish(trailersOf(translatorStatus.unavailable("the server is shutting down")), {
+          closeConnection: !req.complete,
+        });
     }
-    void translator.handle(req, res, mode, headers);
+    void translator.handle(req, res, protocol, headers);
   };
 
   const trackHttp1Request = (socket: Socket, res: Response): void => {

@@ -1,7 +1,7 @@
 import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { constants } from "node:http2";
 import { Status } from "nice-grpc";
-import { ErrorInfo } from "nice-grpc-error-details";
+import { BadRequest, ErrorInfo } from "nice-grpc-error-details";
 import { ERROR_DOMAIN } from "../grpc/error-mapping.js";
 
 /** A status the translator answers itself, when a call cannot reach the gRPC server. */
@@ -10,13 +10,19 @@ export interface TranslatorStatus {
   readonly message: string;
   /** The ErrorInfo reason, as the gRPC server would give it; none for INTERNAL. */
   readonly reason: string | null;
+  /** For INVALID_ARGUMENT: the fields at fault, sent as a google.rpc.BadRequest. */
+  readonly fieldViolations?: readonly { readonly field: string; readonly description: string }[];
 }
 
 export const translatorStatus = {
-  badRequest: (message: string): TranslatorStatus => ({
+  badRequest: (
+    message: string,
+    fieldViolations: readonly { field: string; description: string }[] = [],
+  ): TranslatorStatus => ({
     code: Status.INVALID_ARGUMENT,
     message,
     reason: "INVALID_ARGUMENT",
+    fieldViolations,
   }),
   compressed: (message: string): TranslatorStatus => ({
     code: Status.UNIMPLEMENTED,
@@ -63,24 +69,28 @@ export function encodeGrpcMessage(message: string): string {
 }
 
 // google.rpc.Status { int32 code = 1; string message = 2; repeated google.protobuf.Any details = 3 }
-// with one Any { string type_url = 1; bytes value = 2 } holding the ErrorInfo.
+// with an Any { string type_url = 1; bytes value = 2 } holding the ErrorInfo (and one
+// holding the BadRequest when fields are named).
 function encodeStatusDetails(status: TranslatorStatus): Buffer {
-  const info = ErrorInfo.encode(
-    ErrorInfo.fromPartial({ reason: status.reason ?? "", domain: ERROR_DOMAIN }),
-  ).finish();
-  const any = new BinaryWriter()
-    .uint32(10)
-    .string(`type.googleapis.com/${ErrorInfo.$type}`)
-    .uint32(18)
-    .bytes(info);
-  const encoded = new BinaryWriter()
-    .uint32(8)
-    .int32(status.code)
-    .uint32(18)
-    .string(status.message)
-    .uint32(26)
-    .bytes(any.finish())
-    .finish();
+  const details: [string, Uint8Array][] = [
+    [
+      ErrorInfo.$type,
+      ErrorInfo.encode(ErrorInfo.fromPartial({ reason: status.reason ?? "", domain: ERROR_DOMAIN })).finish(),
+    ],
+  ];
+  if (status.fieldViolations !== undefined && status.fieldViolations.length > 0) {
+    const violations = status.fieldViolations.map((v) => ({ ...v }));
+    details.push([
+      BadRequest.$type,
+      BadRequest.encode(BadRequest.fromPartial({ fieldViolations: violations })).finish(),
+    ]);
+  }
+  const writer = new BinaryWriter().uint32(8).int32(status.code).uint32(18).string(status.message);
+  for (const [type, value] of details) {
+    const any = new BinaryWriter().uint32(10).string(`type.googleapis.com/${type}`).uint32(18).bytes(value);
+    writer.uint32(26).bytes(any.finish());
+  }
+  const encoded = writer.finish();
   return Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
 }
 

@@ -7,8 +7,7 @@ import {
   type OutgoingHttpHeaders,
 } from "node:http2";
 import type { Logger } from "../../ports/logger.js";
-import { decodeBase64Chunks } from "./base64-text.js";
-import { checkRequestFrames, FRAME_HEADER_BYTES } from "./frame-codec.js";
+import { isTranslatorStatus, type CallProtocol, type CallResponse } from "./call-protocol.js";
 import type { GrpcUpstream } from "./grpc-upstream.js";
 import {
   statusOfHttpStatus,
@@ -17,17 +16,16 @@ import {
   translatorStatus,
   type TranslatorStatus,
 } from "./translator-status.js";
-import { WebResponse, type HeaderValue, type WebResponseTarget } from "./web-response.js";
+import type { HeaderValue, WebResponseTarget } from "./web-response.js";
 
 export type WebRequest = IncomingMessage | Http2ServerRequest;
 
 /** `/package.Service/Method`: nothing else is a gRPC call. */
 const METHOD_PATH = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
-/** PROTOCOL-HTTP2.md's Timeout: up to 8 digits and a unit (grpc-js answers INTERNAL to others). */
-const GRPC_TIMEOUT = /^\d{1,8}[HMSmun]$/;
 
 // Not passed on to the gRPC server: hop-by-hop, what the translation replaces, and
-// grpc-* headers other than the deadline (compression is not negotiated through us).
+// grpc-* and connect-* headers (the deadline is set from the protocol's own header;
+// compression is not negotiated through us).
 const DROPPED_REQUEST_HEADERS = new Set([
   "host",
   "connection",
@@ -42,6 +40,7 @@ const DROPPED_REQUEST_HEADERS = new Set([
   "accept",
   "accept-encoding",
   "x-grpc-web",
+  "content-encoding",
 ]);
 // Not passed back to the client: HTTP/2 framing and what the gRPC-Web response sets.
 const DROPPED_RESPONSE_HEADERS = new Set([
@@ -63,30 +62,11 @@ export interface TranslatorOptions {
 
 const DEFAULT_BODY_TIMEOUT_MS = 30_000;
 
-/** What the gRPC-Web content type says about the body. */
-export interface WebMode {
-  readonly text: boolean;
-  /** Echoed on the response. */
-  readonly contentType: string;
-}
-
-/** The content type's mode, or null when it is not gRPC-Web with protobuf messages. */
-export function webModeOf(contentType: string | undefined): WebMode | null {
-  const type = (contentType ?? "").split(";")[0]!.trim().toLowerCase();
-  if (type === "application/grpc-web" || type === "application/grpc-web+proto") {
-    return { text: false, contentType: type };
-  }
-  if (type === "application/grpc-web-text" || type === "application/grpc-web-text+proto") {
-    return { text: true, contentType: type };
-  }
-  return null;
-}
-
 /**
- * Relays gRPC-Web calls to the gRPC server and back, knowing nothing of the methods:
- * the request body's frames go on as they are (after checking them, text mode decoded),
- * the response's message frames come back as they arrive and its trailers become the
- * final frame. A client that goes away cancels the upstream stream (RST_STREAM), so
+ * Relays gRPC-Web and Connect calls to the gRPC server and back: the call's protocol
+ * turns the request body into gRPC frames (gRPC-Web's checked and passed on as they
+ * are, Connect's JSON translated) and the response's frames and trailers into its own
+ * answer as they arrive. A client that goes away cancels the upstream stream (RST_STREAM), so
  * the handler's AbortSignal fires.
  */
 export class GrpcWebTranslator {
@@ -106,13 +86,10 @@ export class GrpcWebTranslator {
   async handle(
     req: WebRequest,
     res: WebResponseTarget,
-    mode: WebMode,
+    protocol: CallProtocol,
     responseHeaders: Record<string, string>,
   ): Promise<void> {
-    const call = new RelayedCall(
-      req,
-      new WebResponse(res, { contentType: mode.contentType, text: mode.text, headers: responseHeaders }),
-    );
+    const call = new RelayedCall(req, protocol.respond(res, responseHeaders));
     this.#calls.add(call);
     res.once("close", () => {
       call.clientClosed();
@@ -120,7 +97,7 @@ export class GrpcWebTranslator {
       if (this.#calls.size === 0) for (const wake of [...this.#idleWaiters]) wake();
     });
     try {
-      await this.#relay(req, mode, call);
+      await this.#relay(req, protocol, call);
     } catch (error) {
       this.#options.log.error({ err: error }, "gRPC-Web translation failed");
       call.fail(translatorStatus.internal());
@@ -149,16 +126,14 @@ export class GrpcWebTranslator {
     for (const call of this.#calls) call.fail(status);
   }
 
-  async #relay(req: WebRequest, mode: WebMode, call: RelayedCall): Promise<void> {
+  async #relay(req: WebRequest, protocol: CallProtocol, call: RelayedCall): Promise<void> {
     const { maxRequestBytes } = this.#options;
     const path = req.url ?? "";
     if (!METHOD_PATH.test(path)) return call.fail(translatorStatus.unknownMethod());
-    const timeout = req.headers["grpc-timeout"];
-    if (timeout !== undefined && !GRPC_TIMEOUT.test(String(timeout))) {
-      return call.fail(translatorStatus.badRequest("grpc-timeout is not a valid timeout"));
-    }
+    const timeout = protocol.timeout(req.headers);
+    if (isTranslatorStatus(timeout)) return call.fail(timeout);
 
-    const wireLimit = mode.text ? Math.ceil(maxRequestBytes / 3) * 4 : maxRequestBytes;
+    const wireLimit = protocol.wireLimit(maxRequestBytes);
     const tooLarge = translatorStatus.badRequest(`the request body is larger than ${maxRequestBytes} bytes`);
     const declared = Number(req.headers["content-length"] ?? 0);
     if (declared > wireLimit) return call.fail(tooLarge);
@@ -168,21 +143,12 @@ export class GrpcWebTranslator {
     if (wire === "too-large") return call.fail(tooLarge);
     if (wire === "too-slow") return call.fail(translatorStatus.bodyTooSlow());
 
-    const body = mode.text ? decodeBase64Chunks(wire.toString("latin1")) : wire;
-    if (body === null) return call.fail(translatorStatus.badRequest("the request body is not valid base64"));
-    if (body.length > maxRequestBytes) return call.fail(tooLarge);
-    const problem = checkRequestFrames(body, maxRequestBytes - FRAME_HEADER_BYTES);
-    if (problem !== null) {
-      return call.fail(
-        problem.kind === "compressed"
-          ? translatorStatus.compressed(problem.message)
-          : translatorStatus.badRequest(problem.message),
-      );
-    }
+    const body = protocol.toGrpcFrames(wire, maxRequestBytes);
+    if (isTranslatorStatus(body)) return call.fail(body);
 
     let stream: ClientHttp2Stream;
     try {
-      stream = this.#options.upstream.request(upstreamHeaders(req, path));
+      stream = this.#options.upstream.request(upstreamHeaders(req, path, timeout));
     } catch (error) {
       this.#options.log.warn({ err: error }, "could not open a stream to the gRPC server");
       return call.fail(translatorStatus.unavailable("the gRPC server is unreachable"));
@@ -195,10 +161,10 @@ export class GrpcWebTranslator {
 /** One call: its upstream stream, and the translation of what comes back. */
 class RelayedCall {
   readonly #req: WebRequest;
-  readonly #res: WebResponse;
+  readonly #res: CallResponse;
   #stream: ClientHttp2Stream | null = null;
 
-  constructor(req: WebRequest, res: WebResponse) {
+  constructor(req: WebRequest, res: CallResponse) {
     this.#req = req;
     this.#res = res;
   }
@@ -273,7 +239,7 @@ function errorCode(error: Error): unknown {
 }
 
 /** The request's headers as gRPC metadata, plus what gRPC over HTTP/2 requires. */
-function upstreamHeaders(req: WebRequest, path: string): OutgoingHttpHeaders {
+function upstreamHeaders(req: WebRequest, path: string, timeout: string | undefined): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = {
     ":method": "POST",
     ":path": path,
@@ -289,9 +255,10 @@ function upstreamHeaders(req: WebRequest, path: string): OutgoingHttpHeaders {
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined || name.startsWith(":") || DROPPED_REQUEST_HEADERS.has(name)) continue;
     if (hopByHop.has(name)) continue;
-    if (name.startsWith("grpc-") && name !== "grpc-timeout") continue;
+    if (name.startsWith("grpc-") || name.startsWith("connect-")) continue;
     headers[name] = value;
   }
+  if (timeout !== undefined) headers["grpc-timeout"] = timeout;
   const peer = req.socket.remoteAddress;
   if (peer !== undefined) {
     const forwarded = req.headers["x-forwarded-for"];

@@ -71,14 +71,24 @@ export class WebResponse {
     // another request, and an HTTP/2 stream is reset (NO_ERROR) once the answer is out,
     // so that the client stops sending.
     const unread = options.closeConnection === true;
-    if (unread && !res.headersSent && !(res instanceof Http2ServerResponse))
-      res.setHeader("connection", "close");
+    closeConnectionIfUnread(res, unread);
     this.sendHeaders();
     const frame = encodeTrailerFrame(trailers);
-    res.end(this.#text ? encodeBase64(frame) : frame, () => {
-      if (unread && res instanceof Http2ServerResponse && !res.stream.closed) {
-        res.stream.close(constants.NGHTTP2_NO_ERROR);
-      }
-    });
+    endResponse(res, this.#text ? encodeBase64(frame) : frame, unread);
   }
+}
+
+/** Before the headers go: an HTTP/1.1 answer to a body left unread closes the connection. */
+export function closeConnectionIfUnread(res: WebResponseTarget, unread: boolean): void {
+  if (unread && !res.headersSent && !(res instanceof Http2ServerResponse))
+    res.setHeader("connection", "close");
+}
+
+/** Ends the answer with `last`; an HTTP/2 stream whose body was left unread is reset (NO_ERROR) after it. */
+export function endResponse(res: WebResponseTarget, last: Uint8Array | string, unread: boolean): void {
+  (res as ServerResponse).end(last, () => {
+    if (unread && res instanceof Http2ServerResponse && !res.stream.closed) {
+      res.stream.close(constants.NGHTTP2_NO_ERROR);
+    }
+  });
 }

@@ -16,9 +16,14 @@ export function errorMiddleware(log: Logger) {
   ): AsyncGenerator<Res, Res | void, undefined> {
     try {
       if (call.request instanceof UndecodableRequest) {
-        throw new AppError("INVALID_ARGUMENT", call.request.reason, {
-          fieldViolations: [{ field: "", description: call.request.reason }],
-        });
+        const { field, reason } = call.request;
+        // BadRequest names fields; a request wrong as a whole has none to name, so it
+        // gets the ErrorInfo and the message only.
+        throw field === null
+          ? new AppError("INVALID_ARGUMENT", `invalid request: ${reason}`)
+          : new AppError("INVALID_ARGUMENT", `invalid request: ${field}: ${reason}`, {
+              fieldViolations: [{ field, description: reason }],
+            });
       }
       return yield* call.next(call.request, context);
     } catch (error) {

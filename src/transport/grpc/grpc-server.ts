@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { createServer, type Server } from "nice-grpc";
 import { errorDetailsServerMiddleware } from "nice-grpc-error-details";
 import { HealthDefinition, HealthServiceImpl, HealthState } from "nice-grpc-server-health";
-import { ServerReflection, ServerReflectionService } from "nice-grpc-server-reflection";
+import { ServerReflectionService } from "nice-grpc-server-reflection";
 import { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
 import { DeviceServiceDefinition } from "../../gen/userlink/v1/device_service.js";
 import { LinkServiceDefinition } from "../../gen/userlink/v1/link_service.js";
@@ -23,7 +23,9 @@ import type { UserlinkMetrics } from "../ops/metrics.js";
 import { callObserver } from "./call-observer.middleware.js";
 import { errorMiddleware } from "./error.middleware.js";
 import { guardedDefinition, MAX_REQUEST_BYTES } from "./guarded-definition.js";
+import { followReadiness, type HealthCheck } from "./health-readiness.js";
 import { linkHandlers } from "./link.handler.js";
+import { reflectionImplementation, ServerReflectionV1AlphaService } from "./reflection.js";
 import { tracing } from "./tracing.middleware.js";
 import { markVerifiedClientCert } from "./server-credentials.js";
 
@@ -48,6 +50,8 @@ export interface GrpcServerOptions {
   readonly draining: AbortSignal;
   /** Proxies (IPs, CIDR ranges) whose x-forwarded-for names the client (rate limits per client). */
   readonly trustedProxies: readonly string[];
+  /** The dependencies /readyz checks; grpc.health.v1 follows them (always SERVING without). */
+  readonly readinessChecks?: Readonly<Record<string, HealthCheck>>;
 }
 
 export interface BuiltGrpcServer {
@@ -94,16 +98,32 @@ export function buildGrpcServer(
     .with(adminAuth(services.adminToken, { requireClientCert: options.requireAdminClientCert }))
     .add(guardedDefinition(AdminServiceDefinition), adminHandlers(services.admin));
 
+  const served = [
+    LinkServiceDefinition.fullName,
+    DeviceServiceDefinition.fullName,
+    AdminServiceDefinition.fullName,
+  ];
   const health = HealthState();
-  server.add(HealthDefinition, HealthServiceImpl(health));
-  server.add(
-    ServerReflectionService,
-    ServerReflection(readFileSync(DESCRIPTOR_SET), [
-      LinkServiceDefinition.fullName,
-      DeviceServiceDefinition.fullName,
-      AdminServiceDefinition.fullName,
-      "grpc.health.v1.Health",
-    ]),
-  );
+  const readiness = followReadiness(health, served, {
+    checks: options.readinessChecks ?? {},
+    draining: options.draining,
+  });
+  const healthImpl = HealthServiceImpl(health);
+  server.add(HealthDefinition, {
+    ...healthImpl,
+    // A Check runs the checks first, so its answer is now's, not the last poll's.
+    check: async (request, context) => {
+      await readiness.refresh();
+      return healthImpl.check(request, context);
+    },
+  });
+  // Both reflection versions describe every listed service and every type their
+  // methods and errors use (health, google.rpc details): the descriptor set has them all.
+  const reflection = reflectionImplementation(readFileSync(DESCRIPTOR_SET), [
+    ...served,
+    "grpc.health.v1.Health",
+  ]);
+  server.add(ServerReflectionService, reflection);
+  server.add(ServerReflectionV1AlphaService, reflection);
   return { server, health };
 }

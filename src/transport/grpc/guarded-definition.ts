@@ -1,12 +1,21 @@
 import { BinaryReader } from "@bufbuild/protobuf/wire";
 import type { MethodDefinition, TsProtoServiceDefinition } from "nice-grpc";
+import { methodMessages } from "../descriptor-set.js";
+import { invalidUtf8Field } from "./invalid-utf8-field.js";
 
 /** Largest request accepted; larger ones are INVALID_ARGUMENT (rule 13). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
 
 /** What a request that could not be decoded becomes, for the middleware to refuse. */
 export class UndecodableRequest {
-  constructor(readonly reason: string) {}
+  /**
+   * @param field the proto path of the field at fault (`external_user_id`), or null when
+   *   the request as a whole is (too large, not a message): then no field is named.
+   */
+  constructor(
+    readonly reason: string,
+    readonly field: string | null = null,
+  ) {}
 }
 
 // Proto3 strings must be valid UTF-8; the default reader would put U+FFFD in place of
@@ -24,13 +33,17 @@ export function guardedDefinition<D extends TsProtoServiceDefinition>(definition
   const methods: Record<string, MethodDefinition<unknown, unknown, unknown, unknown, boolean, boolean>> = {};
   for (const [name, method] of Object.entries(definition.methods)) {
     const { requestType, responseType } = method;
+    const path = `/${definition.fullName}/${method.name}`;
+    const described = methodMessages(path);
     methods[name] = {
-      path: `/${definition.fullName}/${method.name}`,
+      path,
       requestStream: method.requestStream,
       responseStream: method.responseStream,
       requestDeserialize: (bytes: Uint8Array) => {
         if (bytes.length > MAX_REQUEST_BYTES) {
-          return new UndecodableRequest(`the request is larger than ${MAX_REQUEST_BYTES} bytes`);
+          return new UndecodableRequest(
+            `the request message is ${bytes.length} bytes, over the limit of ${MAX_REQUEST_BYTES} bytes`,
+          );
         }
         try {
           // ts-proto's decode also takes a reader, which nice-grpc's type leaves out.
@@ -41,9 +54,9 @@ export function guardedDefinition<D extends TsProtoServiceDefinition>(definition
           if (error instanceof Error && /recursion limit/.test(error.message)) {
             return new UndecodableRequest("the request nests messages too deeply (at most 100 levels)");
           }
-          return new UndecodableRequest(
-            "the request bytes are not a valid message (or hold a string that is not UTF-8)",
-          );
+          const field = described && invalidUtf8Field(described.input, bytes);
+          if (field) return new UndecodableRequest("must be valid UTF-8", field);
+          return new UndecodableRequest("the request bytes are not a valid message");
         }
       },
       requestSerialize: (value: unknown) => requestType.encode(fromPartial(requestType, value)).finish(),
