@@ -2,6 +2,14 @@ import type { CallOptions, ClientOptions } from "./client-options.js";
 import { bearer, Connection } from "./connection.js";
 import {
   AdminServiceDefinition,
+  type AdminServiceDeleteUserRequest,
+  type AdminServiceDeleteUserResponse,
+  type AdminServiceGetUserRequest,
+  type AdminServiceGetUserResponse,
+  type AdminServiceListUsersRequest,
+  type AdminServiceListUsersResponse,
+  type ListAuditEventsRequest,
+  type ListAuditEventsResponse,
   type CreateApiKeyRequest,
   type CreateApiKeyResponse,
   type CreateAppRequest,
@@ -60,6 +68,26 @@ export interface AdminClient {
     request: DeepPartial<SetUserDisabledRequest>,
     options?: CallOptions,
   ): Promise<SetUserDisabledResponse>;
+  /** An app's users, oldest first, without devices; optionally by external id prefix. */
+  listUsers(
+    request: DeepPartial<AdminServiceListUsersRequest>,
+    options?: CallOptions,
+  ): Promise<AdminServiceListUsersResponse>;
+  /** One of an app's users, by external or platform id, with every device. */
+  getUser(
+    request: DeepPartial<AdminServiceGetUserRequest>,
+    options?: CallOptions,
+  ): Promise<AdminServiceGetUserResponse>;
+  /** Deletes one of an app's users as LinkService.DeleteUser does. */
+  deleteUser(
+    request: DeepPartial<AdminServiceDeleteUserRequest>,
+    options?: CallOptions,
+  ): Promise<AdminServiceDeleteUserResponse>;
+  /** An app's audit trail, newest first; with userId, only that user's events. */
+  listAuditEvents(
+    request: DeepPartial<ListAuditEventsRequest>,
+    options?: CallOptions,
+  ): Promise<ListAuditEventsResponse>;
   /** Ends the calls in flight with CANCELLED; later calls fail the same way. */
   close(): void;
 }
@@ -78,6 +106,10 @@ export function createAdminClient(options: AdminClientOptions): AdminClient {
     revokeApiKey: (request, call) => connection.unary(raw.revokeApiKey, request, auth, call),
     rotateApiKey: (request, call) => connection.unary(raw.rotateApiKey, request, auth, call),
     setUserDisabled: (request, call) => connection.unary(raw.setUserDisabled, request, auth, call),
+    listUsers: (request, call) => connection.unary(raw.listUsers, request, auth, call),
+    getUser: (request, call) => connection.unary(raw.getUser, request, auth, call),
+    deleteUser: (request, call) => connection.unary(raw.deleteUser, request, auth, call),
+    listAuditEvents: (request, call) => connection.unary(raw.listAuditEvents, request, auth, call),
     close: () => connection.close(),
   };
 }
