@@ -1,0 +1,62 @@
+import type { AuditEvent } from "../../../clients/web/src/index.js";
+import { h } from "../dom.js";
+import { actorKindName, auditKindName, deviceStateName, reasonText, when } from "../format.js";
+import { DeviceState } from "../../../clients/web/src/index.js";
+
+function actor(event: AuditEvent): string {
+  if (event.actor === undefined) return "—";
+  const kind = actorKindName(event.actor.kind);
+  return event.actor.id === "" ? kind : `${kind} ${event.actor.id}`;
+}
+
+/** Audit events as the service lists them, newest first; the app's own link for each user. */
+export function auditTable(events: readonly AuditEvent[], appId: string): HTMLElement {
+  if (events.length === 0) return h("p", {}, "No events.");
+  const headers = ["When", "Event", "User", "Device", "State", "Reason", "By", "Details"];
+  return h(
+    "table",
+    { class: "audit" },
+    h("caption", {}, "Audit events, newest first"),
+    h("thead", {}, h("tr", {}, ...headers.map((t) => h("th", { scope: "col" }, t)))),
+    h(
+      "tbody",
+      {},
+      ...events.map((event) =>
+        h(
+          "tr",
+          { "data-event-id": event.eventId },
+          h("td", {}, when(event.occurredAt)),
+          h("td", { "data-testid": "audit-kind" }, auditKindName(event.kind)),
+          h(
+            "td",
+            { class: "id" },
+            event.userId === ""
+              ? "—"
+              : h(
+                  "a",
+                  { href: `#/apps/${encodeURIComponent(appId)}/users/${encodeURIComponent(event.userId)}` },
+                  event.userId,
+                ),
+          ),
+          h("td", { class: "id" }, event.deviceId === "" ? "—" : event.deviceId),
+          h(
+            "td",
+            {},
+            event.deviceState === DeviceState.DEVICE_STATE_UNSPECIFIED
+              ? "—"
+              : deviceStateName(event.deviceState),
+          ),
+          h("td", {}, reasonText(event.stateReason)),
+          h("td", { class: "id" }, actor(event)),
+          h(
+            "td",
+            {},
+            event.details === undefined || Object.keys(event.details).length === 0
+              ? "—"
+              : h("code", {}, JSON.stringify(event.details)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
