@@ -42,6 +42,8 @@ export interface Config {
   };
   /** Addresses and CIDR ranges whose `x-forwarded-for` is believed. */
   readonly trustedProxies: readonly string[];
+  /** USERLINK_CONSOLE: serve the console at /console/ on the gRPC-Web port. */
+  readonly console: boolean;
 }
 
 export interface RateLimitConfig {
@@ -81,6 +83,7 @@ const schema = z
     USERLINK_OPS_PORT: port(9090),
     USERLINK_DATA_DIR: z.string().min(1).default(".userlink"),
     USERLINK_CORS_ORIGINS: z.string().default(""),
+    USERLINK_CONSOLE: z.enum(["true", "false"]).default("true"),
     USERLINK_MIGRATE_ON_START: z.enum(["true", "false"]).default("true"),
     USERLINK_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     USERLINK_REDIS_KEY_PREFIX: z.string().default("userlink:"),
@@ -252,5 +255,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       }),
     }),
     trustedProxies: Object.freeze(e.USERLINK_TRUSTED_PROXIES),
+    console: e.USERLINK_CONSOLE === "true",
   });
 }
