@@ -1,4 +1,5 @@
 import { explain } from "./errors.js";
+import { jsonErrorAt } from "./json-error.js";
 import { h, replace, uid, type Child } from "./dom.js";
 
 export interface FieldSpec {
@@ -100,7 +101,7 @@ export function parseJsonObject(
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { ok: false, message: `Not valid JSON: ${(error as Error).message}` };
+    return { ok: false, message: `Not valid JSON at ${jsonErrorAt(text) ?? (error as Error).message}.` };
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return { ok: false, message: "The SDK configuration must be a JSON object ({ … })." };

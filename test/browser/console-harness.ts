@@ -1,0 +1,72 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { expect } from "vitest";
+
+const CHROMIUM = "/usr/bin/chromium";
+// STACK.md: without the background-networking flags Chromium's own connections are
+// refused by this machine's closed network, many at a time.
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+  "--disable-quic",
+];
+export const SCREENSHOTS = fileURLToPath(new URL("../../test-results/console/", import.meta.url));
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM}: the browser tests need it. ` +
+        "Run `bash scripts/ensure-services.sh` (it apt-installs chromium) or `apt-get install -y chromium`.",
+    );
+  }
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 15_000 });
+}
+
+/**
+ * What the page said on its console that a test must not ignore: CSP refusals (the
+ * policy must hold for the console's own code) and uncaught errors.
+ */
+export function watchPage(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    if (message.type() === "error" && /Content Security Policy|Refused to/i.test(message.text())) {
+      problems.push(`console: ${message.text()}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+  return problems;
+}
+
+let axeSource: string | undefined;
+
+/**
+ * Runs axe-core in the page (evaluated through the DevTools protocol, so the page's
+ * CSP stays in force) and fails on any serious or critical violation.
+ */
+export async function expectAccessible(page: Page, what: string): Promise<void> {
+  axeSource ??= await readFile(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+  await page.evaluate(axeSource);
+  // A string, not a function: this program is type-checked without the DOM's types.
+  const violations = await page.evaluate<string[]>(`(async () => {
+    const results = await axe.run(document);
+    return results.violations
+      .filter((v) => v.impact === "serious" || v.impact === "critical")
+      .map((v) => v.id + " (" + v.impact + "): " + v.help + " at " + v.nodes.map((n) => n.target.join(" ")).join(", "));
+  })()`);
+  expect(violations, `accessibility of ${what}`).toEqual([]);
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  const path = `${SCREENSHOTS}${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
