@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { expect } from "vitest";
+import { createDeviceClient, createLinkClient, DeviceType, Platform } from "../../clients/node/src/index.js";
 
 const CHROMIUM = "/usr/bin/chromium";
 // STACK.md: without the background-networking flags Chromium's own connections are
@@ -69,4 +70,46 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = `${SCREENSHOTS}${name}.png`;
   await page.screenshot({ path, fullPage: true });
   return path;
+}
+
+/**
+ * The customer's backend and its app, through the Node client: `externalUserId` linked
+ * on one Android phone, then on a second that replaces it. Returns the user id.
+ */
+export async function linkOnTwoPhones(
+  address: string,
+  apiKey: string,
+  externalUserId: string,
+): Promise<string> {
+  const link = createLinkClient({ address, apiKey });
+  const device = createDeviceClient({ address });
+  try {
+    let userId = "";
+    for (const model of ["Phone A", "Phone B"]) {
+      const { authenticationCode } = await link.requestAuthCode({ externalUserId });
+      const created = await device.createUser({
+        authenticationCode,
+        requestId: crypto.randomUUID(),
+        device: { platform: Platform.PLATFORM_ANDROID, deviceType: DeviceType.DEVICE_TYPE_PHONE, model },
+      });
+      userId = created.userId;
+    }
+    return userId;
+  } finally {
+    link.close();
+    device.close();
+  }
+}
+
+/** What the service says to a RequestAuthCode with `apiKey`: "accepted", or the ErrorInfo reason. */
+export async function keyAnswer(address: string, apiKey: string): Promise<string | undefined> {
+  const link = createLinkClient({ address, apiKey });
+  try {
+    await link.requestAuthCode({ externalUserId: "console-key-check" });
+    return "accepted";
+  } catch (error) {
+    return (error as { reason?: string }).reason;
+  } finally {
+    link.close();
+  }
 }

@@ -1,12 +1,19 @@
-import type { AuditEvent } from "../../../clients/web/src/index.js";
-import { h } from "../dom.js";
+import { DeviceState, type AuditEvent } from "../../../clients/web/src/index.js";
+import { h, type Child } from "../dom.js";
 import { actorKindName, auditKindName, deviceStateName, reasonText, when } from "../format.js";
-import { DeviceState } from "../../../clients/web/src/index.js";
 
-function actor(event: AuditEvent): string {
+/**
+ * An id cut to its last 8 characters, whole in its tooltip, so the table stays readable.
+ * The last ones: ids are UUIDv7, whose first characters are the (shared) time.
+ */
+function shortId(id: string): HTMLElement | string {
+  return id === "" ? "—" : h("abbr", { title: id }, `…${id.slice(-8)}`);
+}
+
+function actor(event: AuditEvent): Child {
   if (event.actor === undefined) return "—";
   const kind = actorKindName(event.actor.kind);
-  return event.actor.id === "" ? kind : `${kind} ${event.actor.id}`;
+  return event.actor.id === "" ? kind : h("span", {}, `${kind} `, shortId(event.actor.id));
 }
 
 /** Audit events as the service lists them, newest first; the app's own link for each user. */
@@ -25,7 +32,7 @@ export function auditTable(events: readonly AuditEvent[], appId: string): HTMLEl
         h(
           "tr",
           { "data-event-id": event.eventId },
-          h("td", {}, when(event.occurredAt)),
+          h("td", { class: "when" }, when(event.occurredAt)),
           h("td", { "data-testid": "audit-kind" }, auditKindName(event.kind)),
           h(
             "td",
@@ -35,10 +42,10 @@ export function auditTable(events: readonly AuditEvent[], appId: string): HTMLEl
               : h(
                   "a",
                   { href: `#/apps/${encodeURIComponent(appId)}/users/${encodeURIComponent(event.userId)}` },
-                  event.userId,
+                  shortId(event.userId),
                 ),
           ),
-          h("td", { class: "id" }, event.deviceId === "" ? "—" : event.deviceId),
+          h("td", { class: "id" }, shortId(event.deviceId)),
           h(
             "td",
             {},
