@@ -1,5 +1,6 @@
 import { mkdtemp, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { createServer, request, type IncomingHttpHeaders } from "node:http";
+import { connect } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -86,6 +87,31 @@ describe("the console on the gRPC-Web port", () => {
       expect(content!.trim()).toBe("");
     }
     expect(index.body).not.toMatch(/\sstyle=|\son[a-z]+=/i);
+  });
+
+  it("serves the same over cleartext HTTP/2", async () => {
+    const session = connect(server.grpcWebUrl);
+    try {
+      const answer = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>(
+        (resolve, reject) => {
+          const stream = session.request({ ":path": "/console/", ":method": "GET" });
+          const chunks: Buffer[] = [];
+          let headers: IncomingHttpHeaders = {};
+          stream.on("response", (h) => (headers = h as IncomingHttpHeaders));
+          stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+          stream.on("end", () =>
+            resolve({ status: Number(headers[":status"]), headers, body: Buffer.concat(chunks).toString() }),
+          );
+          stream.on("error", reject);
+          stream.end();
+        },
+      );
+      expect(answer.status).toBe(200);
+      expectSecurityHeaders(answer.headers);
+      expect(answer.body).toBe(index.body);
+    } finally {
+      session.close();
+    }
   });
 
   it("caches hashed assets for a year, immutably, with their own types", async () => {

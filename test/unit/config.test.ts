@@ -72,4 +72,11 @@ describe("loadConfig", () => {
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
     expect(config.shutdownGraceMs).toBe(2_500);
   });
+
+  it("serves the console unless USERLINK_CONSOLE=false, and refuses any other value", () => {
+    expect(loadConfig({}).console).toBe(true);
+    expect(loadConfig({ USERLINK_CONSOLE: "true" }).console).toBe(true);
+    expect(loadConfig({ USERLINK_CONSOLE: "false" }).console).toBe(false);
+    expect(() => loadConfig({ USERLINK_CONSOLE: "off" })).toThrow(/USERLINK_CONSOLE/);
+  });
 });
