@@ -16,6 +16,19 @@ function actor(event: AuditEvent): Child {
   return event.actor.id === "" ? kind : h("span", {}, `${kind} `, shortId(event.actor.id));
 }
 
+/** An event's details as `name: value` lines; nested values as JSON. */
+function details(values: Record<string, unknown> | undefined): Child {
+  const entries = Object.entries(values ?? {});
+  if (entries.length === 0) return "—";
+  return h(
+    "ul",
+    { class: "details" },
+    ...entries.map(([name, value]) =>
+      h("li", {}, `${name}: `, h("code", {}, typeof value === "string" ? value : JSON.stringify(value))),
+    ),
+  );
+}
+
 /** Audit events as the service lists them, newest first; the app's own link for each user. */
 export function auditTable(events: readonly AuditEvent[], appId: string): HTMLElement {
   if (events.length === 0) return h("p", {}, "No events.");
@@ -55,13 +68,7 @@ export function auditTable(events: readonly AuditEvent[], appId: string): HTMLEl
           ),
           h("td", {}, reasonText(event.stateReason)),
           h("td", { class: "id" }, actor(event)),
-          h(
-            "td",
-            {},
-            event.details === undefined || Object.keys(event.details).length === 0
-              ? "—"
-              : h("code", {}, JSON.stringify(event.details)),
-          ),
+          h("td", {}, details(event.details)),
         ),
       ),
     ),
