@@ -113,3 +113,16 @@ export async function keyAnswer(address: string, apiKey: string): Promise<string
     link.close();
   }
 }
+
+/** Waits until no part of the page is loading (a selector: the CSP refuses a string function's eval). */
+export async function settled(page: Page): Promise<void> {
+  await page.waitForSelector("[aria-busy]", { state: "detached" });
+}
+
+/** Opens the console at `baseUrl` and signs in with `token`. */
+export async function signIn(page: Page, baseUrl: string, token: string): Promise<void> {
+  await page.goto(`${baseUrl}/console/`);
+  await page.getByLabel("Admin token").fill(token);
+  await page.getByLabel("Admin token").press("Enter");
+  await page.getByRole("heading", { name: "Apps", level: 1 }).waitFor();
+}

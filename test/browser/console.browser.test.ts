@@ -13,6 +13,7 @@ import {
   launchChromium,
   linkOnTwoPhones,
   screenshot,
+  settled as settledPage,
   watchPage,
 } from "./console-harness.js";
 
@@ -53,9 +54,7 @@ describe("the console in Chromium", () => {
     await storage?.destroy();
   });
 
-  /** Waits for the page to settle after a route change or an action. */
-  // (A selector, not a function: the page's CSP refuses the eval a string function needs.)
-  const settled = () => page.waitForSelector("[aria-busy]", { state: "detached" });
+  const settled = () => settledPage(page);
 
   it("refuses a wrong admin token with a clear message, and signs in from the keyboard", async () => {
     await page.goto(`${server.grpcWebUrl}/console/`);
