@@ -48,6 +48,8 @@ export interface Config {
   };
   /** Addresses and CIDR ranges whose `x-forwarded-for` is believed. */
   readonly trustedProxies: readonly string[];
+  /** USERLINK_CONSOLE: serve the console at /console/ on the gRPC-Web port. */
+  readonly console: boolean;
   /** How long a lost RefreshCredentials answer may be retried with its request_id; 0: never. */
   readonly refreshRetryWindowMs: number;
   /** What the janitor removes and how often it runs (README "Retention"). */
@@ -115,6 +117,7 @@ const schema = z
     USERLINK_OPS_PORT: port(9090),
     USERLINK_DATA_DIR: z.string().min(1).default(".userlink"),
     USERLINK_CORS_ORIGINS: z.string().default(""),
+    USERLINK_CONSOLE: z.enum(["true", "false"]).default("true"),
     USERLINK_MIGRATE_ON_START: z.enum(["true", "false"]).default("true"),
     USERLINK_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
     USERLINK_REDIS_KEY_PREFIX: z.string().default("userlink:"),
@@ -322,5 +325,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       apiKeysMs: e.USERLINK_API_KEY_RETENTION_DAYS * DAY_MS,
       janitorIntervalMs: e.USERLINK_JANITOR_INTERVAL_SECONDS * 1000,
     }),
+    console: e.USERLINK_CONSOLE === "true",
   });
 }

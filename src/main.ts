@@ -40,6 +40,7 @@ import { UserlinkMetrics } from "./transport/ops/metrics.js";
 import { createOpsServer, listenOps } from "./transport/ops/ops-server.js";
 import { startGrpcWebServer } from "./transport/grpc-web/grpc-web-server.js";
 import { startTelemetry, type TelemetryOptions } from "./telemetry/telemetry.js";
+import { createConsoleHandler } from "./transport/console/console-handler.js";
 
 export interface RunningUserlink {
   /** `host:port` the gRPC server listens on (the real port when 0 was asked for). */
@@ -165,6 +166,7 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
       ...(tls !== null && { tls: { cert: tls.cert, key: tls.key } }),
       corsOrigins: config.corsOrigins,
       log,
+      console: createConsoleHandler({ enabled: config.console }),
     });
     // Closed before the gRPC server (closers run in reverse): it stops accepting, lets
     // its calls finish for as long as the gRPC server would, then ends the rest.

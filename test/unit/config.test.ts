@@ -73,6 +73,13 @@ describe("loadConfig", () => {
     expect(config.shutdownGraceMs).toBe(2_500);
   });
 
+  it("serves the console unless USERLINK_CONSOLE=false, and refuses any other value", () => {
+    expect(loadConfig({}).console).toBe(true);
+    expect(loadConfig({ USERLINK_CONSOLE: "true" }).console).toBe(true);
+    expect(loadConfig({ USERLINK_CONSOLE: "false" }).console).toBe(false);
+    expect(() => loadConfig({ USERLINK_CONSOLE: "off" })).toThrow(/USERLINK_CONSOLE/);
+  });
+
   it("refuses an empty port, naming the variable, instead of listening on a random one", () => {
     for (const name of ["USERLINK_GRPC_PORT", "USERLINK_GRPCWEB_PORT", "USERLINK_OPS_PORT"]) {
       for (const value of ["", "  "]) {

@@ -9,6 +9,7 @@ import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import type { Logger } from "../../ports/logger.js";
 import { grpcWebProtocolOf } from "./call-protocol.js";
 import { connectProtocolOf } from "./connect-protocol.js";
+import type { ConsoleHandler } from "../console/console-handler.js";
 import { CorsPolicy } from "./cors.js";
 import { GrpcUpstream } from "./grpc-upstream.js";
 import { sniffProtocol, type WireProtocol } from "./protocol-sniffer.js";
@@ -38,6 +39,8 @@ export interface GrpcWebServerOptions {
   /** How long a client may take to send a request body (default 30 s). */
   readonly bodyTimeoutMs?: number;
   readonly log: Logger;
+  /** Serves the console's files under /console (src/transport/console); absent: not served. */
+  readonly console?: ConsoleHandler;
 }
 
 export interface GrpcWebServer {
@@ -89,6 +92,7 @@ export async function startGrpcWebServer(options: GrpcWebServerOptions): Promise
     req.on("error", () => undefined);
     res.on("error", () => undefined);
     if (req.httpVersionMajor === 1) trackHttp1Request(req.socket, res);
+    if (options.console?.handle(req, res) === true) return;
     const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
 
     if (req.method === "OPTIONS") {
@@ -98,7 +102,8 @@ export async function startGrpcWebServer(options: GrpcWebServerOptions): Promise
       res.end();
       return;
     }
-    const headers = cors.responseHeaders(origin);
+    // API answers are per caller and per moment: no cache may keep one.
+    const headers = { ...cors.responseHeaders(origin), "cache-control": "no-store" };
     if (req.method !== "POST")
       return plain(res, 405, "gRPC-Web calls are POST", { ...headers, allow: "POST, OPTIONS" });
     const contentType = req.headers["content-type"];
