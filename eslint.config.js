@@ -24,7 +24,15 @@ export default tseslint.config(
               message: "domain, ports and services do not know transports, adapters or generated code",
             },
             {
-              group: ["@grpc/*", "nice-grpc*", "kysely*", "pg", "ioredis", "@electric-sql/*"],
+              group: [
+                "@grpc/*",
+                "nice-grpc*",
+                "kysely*",
+                "pg",
+                "ioredis",
+                "@electric-sql/*",
+                "@opentelemetry/*",
+              ],
               message: "domain, ports and services do not know drivers",
             },
           ],

@@ -34,7 +34,7 @@ export function isTokenRefused(error: unknown): boolean {
   return (
     error instanceof UserlinkError &&
     (error.reason === "ADMIN_TOKEN_INVALID" ||
-      (error.reason === undefined && error.code === "UNAUTHENTICATED"))
+      (error.reason === undefined && error.codeName === "UNAUTHENTICATED"))
   );
 }
 
@@ -53,8 +53,8 @@ export function explain(error: unknown): Explained {
   for (const violation of error.fieldViolations) fields.set(violation.field, violation.description);
   let message =
     (error.reason !== undefined ? REASONS[error.reason] : undefined) ??
-    STATUSES[error.code] ??
-    `The service answered ${error.code}.`;
+    STATUSES[error.codeName] ??
+    `The service answered ${error.codeName}.`;
   if (error.reason === "RATE_LIMITED" && error.retryAfterMs !== undefined) {
     message += ` Try again in ${Math.ceil(error.retryAfterMs / 1000)} s.`;
   }
@@ -62,6 +62,6 @@ export function explain(error: unknown): Explained {
   if (error.details !== "" && fields.size === 0 && error.reason !== "ADMIN_TOKEN_INVALID") {
     message += ` (${error.details})`;
   }
-  const code = error.reason ?? error.code;
+  const code = error.reason ?? error.codeName;
   return { message: `${message} [${code}]`, fields };
 }
