@@ -79,8 +79,21 @@ export interface TlsConfig {
   readonly clientCaFile: string | null;
 }
 
-// An empty string would coerce to 0 (any free port), and a service meant for 50051 would
-// come up somewhere nobody looks: empty is a mistake, unset is the default.
+// An empty string would coerce to 0 (for a port: any free port, so a service meant for
+// 50051 comes up somewhere nobody looks; for a limit: off). Empty is a mistake, unset is
+// the default, for every number alike.
+const numberSetting = (spec: { min: number; max: number; fallback: number; whole?: boolean }) => {
+  const number = z.coerce.number<string>();
+  const base = (spec.whole === false ? number : number.int()).min(spec.min).max(spec.max);
+  return z
+    .string()
+    .trim()
+    .min(1, {
+      message: `is empty: give a number (${spec.min}-${spec.max}), or leave it unset for ${spec.fallback}`,
+    })
+    .pipe(base)
+    .default(spec.fallback);
+};
 const port = (fallback: number) =>
   z
     .string()
@@ -88,9 +101,9 @@ const port = (fallback: number) =>
     .min(1, { message: `is empty: give a port (0-65535), or leave it unset for ${fallback}` })
     .pipe(z.coerce.number<string>().int().min(0).max(65535))
     .default(fallback);
-const rateMax = (fallback: number) => z.coerce.number().int().min(0).max(1_000_000).default(fallback);
-const rateWindowSeconds = (fallback: number) => z.coerce.number().int().min(1).max(86_400).default(fallback);
-const retentionDays = (fallback: number) => z.coerce.number().int().min(1).max(36_500).default(fallback);
+const rateMax = (fallback: number) => numberSetting({ min: 0, max: 1_000_000, fallback });
+const rateWindowSeconds = (fallback: number) => numberSetting({ min: 1, max: 86_400, fallback });
+const retentionDays = (fallback: number) => numberSetting({ min: 1, max: 36_500, fallback });
 const DAY_MS = 86_400_000;
 const optionalText = z
   .string()
@@ -119,13 +132,13 @@ const schema = z
     USERLINK_CORS_ORIGINS: z.string().default(""),
     USERLINK_CONSOLE: z.enum(["true", "false"]).default("true"),
     USERLINK_MIGRATE_ON_START: z.enum(["true", "false"]).default("true"),
-    USERLINK_DB_POOL_MAX: z.coerce.number().int().min(1).max(1000).default(10),
+    USERLINK_DB_POOL_MAX: numberSetting({ min: 1, max: 1000, fallback: 10 }),
     USERLINK_REDIS_KEY_PREFIX: z.string().default("userlink:"),
     USERLINK_REDIS_CLUSTER: z.enum(["true", "false"]).default("false"),
     USERLINK_TLS_CERT_FILE: optionalText,
     USERLINK_TLS_KEY_FILE: optionalText,
     USERLINK_TLS_CLIENT_CA_FILE: optionalText,
-    USERLINK_SHUTDOWN_GRACE_SECONDS: z.coerce.number().min(0).max(3600).default(10),
+    USERLINK_SHUTDOWN_GRACE_SECONDS: numberSetting({ min: 0, max: 3600, fallback: 10, whole: false }),
     USERLINK_RATE_KEY_MAX: rateMax(1000),
     USERLINK_RATE_KEY_WINDOW_SECONDS: rateWindowSeconds(10),
     USERLINK_RATE_CREATE_USER_FAILURES_MAX: rateMax(30),
@@ -145,11 +158,11 @@ const schema = z
         });
         return entries;
       }),
-    USERLINK_REFRESH_RETRY_WINDOW_SECONDS: z.coerce.number().int().min(0).max(600).default(60),
+    USERLINK_REFRESH_RETRY_WINDOW_SECONDS: numberSetting({ min: 0, max: 600, fallback: 60 }),
     USERLINK_AUDIT_RETENTION_DAYS: retentionDays(90),
     USERLINK_DEPARTED_DEVICE_RETENTION_DAYS: retentionDays(30),
     USERLINK_API_KEY_RETENTION_DAYS: retentionDays(30),
-    USERLINK_JANITOR_INTERVAL_SECONDS: z.coerce.number().int().min(0).max(86_400).default(3600),
+    USERLINK_JANITOR_INTERVAL_SECONDS: numberSetting({ min: 0, max: 86_400, fallback: 3600 }),
     USERLINK_LOG_LEVEL: z
       .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"])
       .default("info"),

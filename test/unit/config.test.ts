@@ -305,3 +305,31 @@ describe("loadConfig: rules across variables", () => {
     ]);
   });
 });
+
+describe("loadConfig: blank numbers", () => {
+  // A blank number would coerce to 0: a limit turned off, a pool of nothing, no grace.
+  it.each([
+    "USERLINK_DB_POOL_MAX",
+    "USERLINK_SHUTDOWN_GRACE_SECONDS",
+    "USERLINK_RATE_KEY_MAX",
+    "USERLINK_RATE_KEY_WINDOW_SECONDS",
+    "USERLINK_RATE_CREATE_USER_FAILURES_MAX",
+    "USERLINK_RATE_CREATE_USER_WINDOW_SECONDS",
+    "USERLINK_REFRESH_RETRY_WINDOW_SECONDS",
+    "USERLINK_AUDIT_RETENTION_DAYS",
+    "USERLINK_DEPARTED_DEVICE_RETENTION_DAYS",
+    "USERLINK_API_KEY_RETENTION_DAYS",
+    "USERLINK_JANITOR_INTERVAL_SECONDS",
+  ])("%s may be unset but not empty", (name) => {
+    expect(() => loadConfig({})).not.toThrow();
+    for (const blank of ["", "   "]) {
+      expect(() => loadConfig({ [name]: blank })).toThrow(new RegExp(`${name}: is empty: give a number`));
+    }
+  });
+
+  it("still reads numbers with spaces around them", () => {
+    const config = loadConfig({ USERLINK_DB_POOL_MAX: " 4 ", USERLINK_SHUTDOWN_GRACE_SECONDS: "2.5" });
+    expect(config.dbPoolMax).toBe(4);
+    expect(config.shutdownGraceMs).toBe(2_500);
+  });
+});
