@@ -3,6 +3,7 @@ import { pino } from "pino";
 import { ConfigError, loadConfig, type Config } from "../config.js";
 import { adminTokenPath, readAdminToken } from "../embedded-admin-token.js";
 import { migrateDatabase, startUserlink } from "../main.js";
+import { StartupError } from "../startup-error.js";
 import { connectAdmin } from "./admin-client.js";
 import { ADMIN_COMMANDS, UsageError } from "./admin-commands.js";
 
@@ -134,7 +135,8 @@ function takeAddress(args: string[]): { address: string; rest: string[] } {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    // Bad settings, a port taken, the data folder in use: one line, exit 2, no stack.
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof StartupError) {
       console.error(error.message);
       process.exit(2);
     }
