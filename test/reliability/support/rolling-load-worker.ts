@@ -122,18 +122,41 @@ async function webLoop(): Promise<void> {
   web.close();
 }
 
-/** A stream on a device of its own; watches again after UNAVAILABLE, as documented. */
-async function watcher(stream: number, opened: () => void): Promise<void> {
+/**
+ * The watched devices, one user each, made before any stream opens and ten at a time
+ * (hundreds at once would only time each other out). Setup, not the measured load: a
+ * failed attempt is simply made again.
+ */
+async function watchedDevices(count: number): Promise<string[]> {
   const link = createLinkClient({ address: config.grpcAddress, apiKey: config.apiKey });
   const setup = createDeviceClient({ address: config.grpcAddress });
-  const { authenticationCode } = await link.requestAuthCode({ externalUserId: `watch-${randomUUID()}` });
-  const created = await setup.createUser({ authenticationCode, device: phone });
+  const one = async (): Promise<string> => {
+    for (;;) {
+      try {
+        const { authenticationCode } = await link.requestAuthCode({
+          externalUserId: `watch-${randomUUID()}`,
+        });
+        const created = await setup.createUser({ authenticationCode, device: phone });
+        return created.credentials!.accessToken;
+      } catch (error) {
+        if (signal.aborted) throw error;
+        await sleep(200);
+      }
+    }
+  };
+  const tokens: string[] = [];
+  for (let from = 0; from < count; from += 10) {
+    tokens.push(...(await Promise.all(Array.from({ length: Math.min(10, count - from) }, one))));
+  }
   link.close();
   setup.close();
-  const client = createDeviceClient({
-    address: config.grpcAddress,
-    accessToken: created.credentials!.accessToken,
-  });
+  return tokens;
+}
+
+/** A stream on a device of its own (its own client, as each device has); watches again after UNAVAILABLE, as documented. */
+async function watcher(stream: number, accessToken: string, opened: () => void): Promise<void> {
+  const client = createDeviceClient({ address: config.grpcAddress, accessToken });
+  let everOpened = false;
   for (let attempt = 0; !signal.aborted; attempt++) {
     let outcome = "ENDED";
     try {
@@ -141,8 +164,9 @@ async function watcher(stream: number, opened: () => void): Promise<void> {
       for await (const _change of client.watchDeviceStatus({}, { signal })) {
         if (!first) continue;
         first = false;
-        write({ ev: "stream-open", t: Date.now(), stream, attempt });
-        if (attempt === 0) opened();
+        write({ ev: "stream-open", t: Date.now(), stream, attempt, reopened: everOpened });
+        if (!everOpened) opened();
+        everOpened = true;
       }
     } catch (error) {
       outcome = outcomeOf(error);
@@ -155,8 +179,9 @@ async function watcher(stream: number, opened: () => void): Promise<void> {
 }
 
 let open = 0;
-const watchers = Array.from({ length: config.streams }, (_, i) =>
-  watcher(i, () => ++open === config.streams && write({ ev: "streams-ready", t: Date.now() })),
+const tokens = await watchedDevices(config.streams);
+const watchers = tokens.map((token, i) =>
+  watcher(i, token, () => ++open === config.streams && write({ ev: "streams-ready", t: Date.now() })),
 );
 await Promise.all([
   ...watchers,

@@ -23,8 +23,8 @@ export type RollingEvent =
   /** A client call as the application saw it: after the client's retries. */
   | { ev: "call"; t: number; method: string; outcome: string; retries: number }
   | { ev: "created"; t: number; userId: string; deviceId: string; externalUserId: string }
-  /** A watch stream's first message arrived; `attempt` 0 is its first opening. */
-  | { ev: "stream-open"; t: number; stream: number; attempt: number }
+  /** A watch stream's first message arrived; `reopened`: it had been open before (a reconnection). */
+  | { ev: "stream-open"; t: number; stream: number; attempt: number; reopened: boolean }
   | { ev: "stream-end"; t: number; stream: number; outcome: string }
   | { ev: "streams-ready"; t: number }
   | { ev: "done"; t: number };
