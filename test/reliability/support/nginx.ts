@@ -51,6 +51,9 @@ http {
   # One client connection carries many calls and long streams.
   keepalive_requests 1000000;
   keepalive_timeout 1h;
+  # gRPC clients multiplex every call and stream of a process over one connection; at
+  # nginx's default of 128, open WatchDeviceStatus streams starve the unary calls.
+  http2_max_concurrent_streams 1000;
 
   # --- userlink: the snippet of README "Running in production" ---
   upstream userlink_grpc {

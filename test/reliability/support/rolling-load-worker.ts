@@ -155,7 +155,12 @@ async function watchedDevices(count: number): Promise<string[]> {
 
 /** A stream on a device of its own (its own client, as each device has); watches again after UNAVAILABLE, as documented. */
 async function watcher(stream: number, accessToken: string, opened: () => void): Promise<void> {
-  const client = createDeviceClient({ address: config.grpcAddress, accessToken });
+  // Its own connection, as a device has: grpc-js would otherwise share one among all clients.
+  const client = createDeviceClient({
+    address: config.grpcAddress,
+    accessToken,
+    channelOptions: { "grpc.use_local_subchannel_pool": 1 },
+  });
   let everOpened = false;
   for (let attempt = 0; !signal.aborted; attempt++) {
     let outcome = "ENDED";
