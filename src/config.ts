@@ -222,6 +222,13 @@ function checkAdminTokenPrevious(
   }
 }
 
+/**
+ * Every environment variable the service reads: the deployment files (compose, the
+ * Kubernetes manifests, the image) are checked against this list, so a misspelt or
+ * retired name there fails a test instead of being silently ignored.
+ */
+export const CONFIG_VARIABLES: readonly string[] = Object.freeze(Object.keys(schema.shape));
+
 /** REDIS_URL as comma-separated URLs (one, unless it names a cluster's seed nodes). */
 function splitRedisUrls(text: string): string[] {
   return text

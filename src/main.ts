@@ -18,6 +18,8 @@ import {
 } from "./adapters/redis/redis-client.js";
 import type { Config } from "./config.js";
 import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
+import { acquireEmbeddedLock } from "./embedded-lock.js";
+import { listenOrExplain } from "./startup-error.js";
 import type { AuthCodeStore } from "./ports/auth-code-store.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { DeviceEventBus } from "./ports/device-event-bus.js";
@@ -33,6 +35,7 @@ import { LinkService } from "./services/link.service.js";
 import { RateLimits } from "./services/rate-limits.js";
 import type { ServiceDeps } from "./services/service-deps.js";
 import { WatchDeviceUseCase } from "./services/watch-device.use-case.js";
+import { routeGrpcJsLogs } from "./transport/grpc/grpc-js-logger.js";
 import { buildGrpcServer } from "./transport/grpc/grpc-server.js";
 import { serverCredentials } from "./transport/grpc/server-credentials.js";
 import { loadTlsMaterial } from "./transport/tls-material.js";
@@ -76,6 +79,7 @@ export interface StartOptions {
  */
 export async function startUserlink(config: Config, options: StartOptions = {}): Promise<RunningUserlink> {
   const log = options.log ?? pino({ level: config.logLevel, base: { service: "userlink" } });
+  routeGrpcJsLogs(log);
   const closers: Array<() => Promise<void>> = [];
   const closeAll = async (): Promise<void> => {
     for (const close of closers.splice(0).reverse()) {
@@ -89,6 +93,11 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
     // Closed last (closers run in reverse), so the spans of the final calls are flushed.
     const telemetry = await startTelemetry(options.telemetry);
     if (telemetry !== null) closers.push(() => telemetry.shutdown());
+    // The embedded database is one process's: a second server on its folder stops here.
+    if (config.databaseUrl === null) {
+      const lock = await acquireEmbeddedLock(config.dataDir);
+      closers.push(() => lock.release());
+    }
     const store = await openStore(config, log);
     closers.push(() => store.close());
     if (config.migrateOnStart) await store.migrateToLatest();
@@ -110,7 +119,9 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
       checks: readinessChecks,
       draining: () => !serving || draining.signal.aborted,
     });
-    const opsPort = await listenOps(ops, config.host, config.opsPort);
+    const opsPort = await listenOrExplain("USERLINK_OPS_PORT", config.host, config.opsPort, () =>
+      listenOps(ops, config.host, config.opsPort),
+    );
     closers.push(
       () =>
         new Promise<void>((resolve) => {
@@ -150,24 +161,28 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
         readinessChecks,
       },
     );
-    const grpcPort = await server.listen(`${config.host}:${config.grpcPort}`, serverCredentials(tls));
+    const grpcPort = await listenOrExplain("USERLINK_GRPC_PORT", config.host, config.grpcPort, () =>
+      server.listen(`${config.host}:${config.grpcPort}`, serverCredentials(tls)),
+    );
     closers.push(async () => {
       // Calls in flight get the grace period to finish; whatever is left is cut.
       const forced = setTimeout(() => server.forceShutdown(), config.shutdownGraceMs);
       await server.shutdown();
       clearTimeout(forced);
     });
-    const grpcWeb = await startGrpcWebServer({
-      host: config.host,
-      port: config.grpcWebPort,
-      grpcHost: config.host,
-      grpcPort,
-      grpcTls: config.tls !== null,
-      ...(tls !== null && { tls: { cert: tls.cert, key: tls.key } }),
-      corsOrigins: config.corsOrigins,
-      log,
-      console: createConsoleHandler({ enabled: config.console }),
-    });
+    const grpcWeb = await listenOrExplain("USERLINK_GRPCWEB_PORT", config.host, config.grpcWebPort, () =>
+      startGrpcWebServer({
+        host: config.host,
+        port: config.grpcWebPort,
+        grpcHost: config.host,
+        grpcPort,
+        grpcTls: config.tls !== null,
+        ...(tls !== null && { tls: { cert: tls.cert, key: tls.key } }),
+        corsOrigins: config.corsOrigins,
+        log,
+        console: createConsoleHandler({ enabled: config.console }),
+      }),
+    );
     // Closed before the gRPC server (closers run in reverse): it stops accepting, lets
     // its calls finish for as long as the gRPC server would, then ends the rest.
     closers.push(() => grpcWeb.close(config.shutdownGraceMs));
@@ -194,11 +209,17 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
 
 /** `userlink migrate`: applies pending migrations to the configured database and exits. */
 export async function migrateDatabase(config: Config, log: Pino): Promise<void> {
-  const store = await openStore(config, log);
+  // Not while a server has the embedded folder open: two PGlites on one folder corrupt it.
+  const lock = config.databaseUrl === null ? await acquireEmbeddedLock(config.dataDir) : null;
   try {
-    await store.migrateToLatest();
+    const store = await openStore(config, log);
+    try {
+      await store.migrateToLatest();
+    } finally {
+      await store.close();
+    }
   } finally {
-    await store.close();
+    await lock?.release();
   }
 }
 

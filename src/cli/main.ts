@@ -8,6 +8,7 @@ import { adminTarget, adminToken, connectAdmin } from "./admin-connection.js";
 import { nextCommand } from "./next-command.js";
 import { UsageError } from "./usage-error.js";
 import { USER_USAGE } from "./user-commands.js";
+import { StartupError } from "../startup-error.js";
 
 const USAGE = `usage: userlink <command>
 
@@ -155,7 +156,8 @@ function takeAddress(args: string[]): { address: string | undefined; rest: strin
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ConfigError || error instanceof UsageError) {
+    // Bad settings, a port taken, the data folder in use: one line, exit 2, no stack.
+    if (error instanceof ConfigError || error instanceof UsageError || error instanceof StartupError) {
       console.error(error.message);
       process.exit(2);
     }

@@ -2,12 +2,14 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const BIN = fileURLToPath(new URL("../../bin/userlink.js", import.meta.url));
+// By default the checked-out sources through tsx's loader, so a test never runs a stale
+// dist/; `bin` names a built entry point instead (the rolling-restart test, the bench).
+const SOURCES = ["--import", "tsx", fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))];
 
 export interface SpawnOptions {
   /** Flags for node itself, before the script (e.g. `--cpu-prof`). */
   readonly nodeFlags?: readonly string[];
-  /** Another build of the command; default bin/userlink.js of this checkout. */
+  /** A built entry point such as dist/src/cli/main.js; default the sources through tsx. */
   readonly bin?: string;
   /** Append everything the process writes (JSON logs and banner) to this file. */
   readonly logFile?: string;
@@ -40,10 +42,14 @@ export async function spawnUserlink(
   env: Record<string, string>,
   options: SpawnOptions = {},
 ): Promise<UserlinkProcess> {
-  const child = spawn(process.execPath, [...(options.nodeFlags ?? []), options.bin ?? BIN, "serve"], {
-    env: { PATH: process.env.PATH ?? "", USERLINK_LOG_LEVEL: "warn", ...env },
-    stdio: ["ignore", options.logFile === undefined ? "ignore" : "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [...(options.nodeFlags ?? []), ...(options.bin === undefined ? SOURCES : [options.bin]), "serve"],
+    {
+      env: { PATH: process.env.PATH ?? "", USERLINK_LOG_LEVEL: "warn", ...env },
+      stdio: ["ignore", options.logFile === undefined ? "ignore" : "pipe", "pipe"],
+    },
+  );
   const log = options.logFile === undefined ? null : createWriteStream(options.logFile, { flags: "a" });
   if (log !== null) child.stdout!.pipe(log, { end: false });
   let stderr = "";
