@@ -15,9 +15,10 @@ async function oldEvent(storage: OwnedStorage, appId: string, days: number): Pro
   const marker = randomUUID();
   await queryDb(
     storage,
-    `insert into audit_events (app_id, kind, details, occurred_at)
-     values ($1, 'app.updated', jsonb_build_object('marker', $2::text), now() - make_interval(days => $3))`,
-    [appId, marker, days],
+    `insert into audit_events (event_id, app_id, kind, details, occurred_at, actor_kind, actor_id)
+     values ($4, $1, 'app.updated', jsonb_build_object('marker', $2::text), now() - make_interval(days => $3),
+             'SYSTEM', '')`,
+    [appId, marker, days, randomUUID()],
   );
   return marker;
 }
