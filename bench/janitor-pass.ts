@@ -56,8 +56,9 @@ try {
       [DEPARTED],
     );
     await c.query(
-      `insert into audit_events (app_id, kind, details, occurred_at)
-       select $1, 'device.credentials_refreshed', '{}'::jsonb, now() - interval '200 days' + g * interval '1 second'
+      `insert into audit_events (event_id, app_id, kind, details, occurred_at, actor_kind, actor_id)
+       select gen_random_uuid(), $1, 'device.credentials_refreshed', '{}'::jsonb,
+              now() - interval '200 days' + g * interval '1 second', 'SYSTEM', ''
        from generate_series(1, $2::int) g`,
       [appId, OLD_EVENTS],
     );
