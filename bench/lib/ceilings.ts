@@ -14,7 +14,7 @@ export interface Ceiling {
 
 const DEVICE_COLUMNS = `"id", "user_id", "app_id", "platform", "device_type", "state", "state_reason", "model", "os_version", "app_version", "sdk_version", "registration_code_hash", "created_at", "state_changed_at", "last_seen_at"`;
 const NEW_DEVICE = `gen_random_uuid(), :u_id, :app, 'IOS', 'PHONE', 'ACTIVE', 'NEW_DEVICE', 'bench', '17.0', '1.0.0', '1.0.0', md5(random()::text) || md5(random()::text), now(), now(), now()`;
-const AUDIT_COLUMNS = `"app_id", "user_id", "device_id", "kind", "state", "reason", "details", "occurred_at"`;
+const AUDIT_COLUMNS = `"event_id", "app_id", "user_id", "device_id", "kind", "state", "reason", "details", "occurred_at", "actor_kind", "actor_id"`;
 
 /** The user's upsert as findOrCreateForUpdate sends it: inserts, or locks and returns the user. */
 const upsertUser = (externalId: string) =>
@@ -24,7 +24,7 @@ const upsertUser = (externalId: string) =>
 const register = (events: readonly string[]) =>
   `with "registered_device" as (insert into "devices" (${DEVICE_COLUMNS}) values (${NEW_DEVICE}) returning "id"), ` +
   `"registered_credentials" as (insert into "device_credentials" ("device_id", "access_token_hash", "access_token_expires_at", "refresh_token_hash", "issued_at") select "id", md5(random()::text) || md5(random()::text), now() + interval '7 days', md5(random()::text) || md5(random()::text), now() from "registered_device"), ` +
-  `"registered_events" as (insert into "audit_events" (${AUDIT_COLUMNS}) select :app, :u_id, "id", e.kind, e.state, e.reason, e.details::jsonb, now() from "registered_device", (values ${events.join(", ")}) as e(kind, state, reason, details)) ` +
+  `"registered_events" as (insert into "audit_events" (${AUDIT_COLUMNS}) select gen_random_uuid(), :app, :u_id, "id", e.kind, e.state, e.reason, e.details::jsonb, now(), 'DEVICE', "id"::text from "registered_device", (values ${events.join(", ")}) as e(kind, state, reason, details)) ` +
   `select * from "apps" where "id" = :app;`;
 
 /**
