@@ -76,6 +76,11 @@ async function serve(config: Config): Promise<number> {
     `  gRPC-Web:    ${config.tls === null ? "http" : "https"}://${local}:${running.grpcWebPort} (HTTP/1.1 and h2c; browsers need USERLINK_CORS_ORIGINS)`,
     `  health:      grpcurl -plaintext ${local}:${running.grpcPort} grpc.health.v1.Health/Check`,
     `  ops:         http://${local}:${running.opsPort}/metrics, /healthz, /readyz`,
+    ...(config.console
+      ? [
+          `  console:     ${config.tls === null ? "http" : "https"}://${local}:${running.grpcWebPort}/console/ (sign in with the admin token)`,
+        ]
+      : []),
   ];
   if (running.embedded) {
     lines.push(
