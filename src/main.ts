@@ -6,6 +6,7 @@ import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js
 import { TtlApiKeyCache } from "./adapters/memory/ttl-api-key-cache.js";
 import { MemoryDeviceEventBus } from "./adapters/memory/memory-device-event-bus.js";
 import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
+import { withBatchedAccessTokenLookups } from "./adapters/postgres/access-token-loader.js";
 import type { KyselyStore } from "./adapters/postgres/kysely-store.js";
 import { createPGliteStore } from "./adapters/postgres/pglite-store.js";
 import { createPostgresStore } from "./adapters/postgres/postgres-store.js";
@@ -115,7 +116,8 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
 
     const rateLimits = new RateLimits({ limiter, settings: config.rateLimits, clock: systemClock, log });
     // The API-key lookup through a cache where every instance hears of revocations.
-    const servicesStore = apiKeyCache === null ? store : withApiKeyCache(store, apiKeyCache);
+    const batched = withBatchedAccessTokenLookups(store);
+    const servicesStore = apiKeyCache === null ? batched : withApiKeyCache(batched, apiKeyCache);
     const deps: ServiceDeps = { store: servicesStore, codes, events, clock: systemClock, log, rateLimits };
     const { server } = buildGrpcServer(
       {

@@ -1,7 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { withApiKeyCache } from "../../src/adapters/caching/api-key-caching-store.js";
 import { TtlApiKeyCache } from "../../src/adapters/memory/ttl-api-key-cache.js";
+import { createPostgresStore } from "../../src/adapters/postgres/postgres-store.js";
 import { RedisApiKeyCache } from "../../src/adapters/redis/redis-api-key-cache.js";
 import {
   closeRedisClient,
@@ -9,7 +11,24 @@ import {
   whenRedisReady,
 } from "../../src/adapters/redis/redis-client.js";
 import type { KeyWithApp } from "../../src/ports/api-key-cache.js";
+import { createTestDatabase } from "../support/postgres.js";
 import { connectTestRedis, testRedisUrl, uniquePrefix } from "../support/redis.js";
+import { describeStoreContract } from "./store.contract.js";
+
+// The whole store contract holds through the cache: every read after a committed
+// revocation, rotation or app update sees it.
+describeStoreContract("postgres, API-key cache", async () => {
+  const database = await createTestDatabase();
+  const store = await createPostgresStore({ url: database.url });
+  await store.migrateToLatest();
+  return {
+    store: withApiKeyCache(store, new TtlApiKeyCache()),
+    cleanup: async () => {
+      await store.close();
+      await database.drop();
+    },
+  };
+});
 
 function row(appId = randomUUID()): KeyWithApp {
   const now = new Date();
