@@ -19,7 +19,7 @@ const MAX_BATCH = 128;
 
 /**
  * `credentials` with the access-token lookup of every device call batched: the lookups
- * made in one tick go to Postgres as one statement (`access_token_hash IN (...)`), so
+ * made in one turn of the event loop go to Postgres as one statement (`access_token_hash IN (...)`), so
  * N device calls in flight cost one round trip instead of N.
  *
  * Nothing is remembered between ticks (DataLoader's cache is off): every lookup is
@@ -34,6 +34,9 @@ export function batchingAccessTokenLookups(
   const loader = new DataLoader<string, Found | null>((hashes) => findMany(db, hashes), {
     cache: false,
     maxBatchSize: MAX_BATCH,
+    // Calls arrive one per socket read, so the lookups of one tick are mostly alone; the
+    // check phase after the poll gathers those of every read in this loop turn.
+    batchScheduleFn: (dispatch) => setImmediate(dispatch),
   });
   return { ...credentials, findByAccessTokenHash: (hash) => loader.load(hash) };
 }
