@@ -34,11 +34,6 @@ export async function createPostgresStore(opts: PostgresStoreOptions): Promise<K
     query_timeout: statementTimeoutMs + 1_000,
     // A transaction left open by a crashed caller must not hold its locks forever.
     idle_in_transaction_session_timeout: statementTimeoutMs * 2,
-    // pg 8.23's opt-in pipelining: queries given to one connection before the last is
-    // answered go out at once. Safe here: no query keeps a portal open across round
-    // trips (no pg-cursor, pg-query-stream, `rows` option or Kysely streaming), which
-    // pg refuses in this mode rather than mixing answers up.
-    pipeline: true,
   });
   // An idle client that errors is emitted on the pool; unhandled, that 'error' event
   // would crash the process.

@@ -30,9 +30,6 @@ export function createRedisClient(url: string, opts: RedisClientOptions = {}): R
     maxRetriesPerRequest: 1,
     enableOfflineQueue: false,
     retryStrategy: reconnectDelay,
-    // Commands issued in the same tick (concurrent calls' code stores, rate-limit
-    // checks, publishes) share one write and one round trip instead of one each.
-    enableAutoPipelining: true,
     ...(opts.connectionName === undefined ? {} : { connectionName: opts.connectionName }),
   });
   // Without a listener, an 'error' event (every failed reconnect) would crash the process.
@@ -70,8 +67,6 @@ export function createRedisClusterClient(
     seeds.map((url) => ({ host: hostOf(url), port: url.port === "" ? 6379 : Number(url.port) })),
     {
       enableOfflineQueue: false,
-      // Per node: commands of one tick for the same node share a write (see above).
-      enableAutoPipelining: true,
       clusterRetryStrategy: reconnectDelay,
       slotsRefreshTimeout: connectTimeout,
       redisOptions,
