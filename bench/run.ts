@@ -285,6 +285,34 @@ const SCENARIOS: Scenario[] = [
       if (answer.deviceState !== 1) throw new Error(`GetDeviceStatus: state ${answer.deviceState}`);
     },
   },
+  {
+    // Every call a different device (the seeded ones, round robin), as in production:
+    // a batch of lookups then carries as many tokens as calls. Before the restorations,
+    // which deactivate these devices.
+    name: "GetDeviceStatus (many devices)",
+    method: METHOD.getDeviceStatus,
+    ceiling: "Health/Check (gRPC)",
+    load: (ctx, rate) =>
+      Promise.resolve({
+        kind: "raw" as const,
+        options: {
+          url: ctx.grpcUrl,
+          connections: SETTINGS.connections,
+          concurrency: SETTINGS.connections * SETTINGS.streamsPerConnection,
+          ...(rate !== undefined && { rate }),
+          durationMs: SETTINGS.durationS * 1000,
+          next: (i: number) => ({
+            path: PATHS.getDeviceStatus,
+            body: bodies.getDeviceStatus(),
+            headers: { authorization: `Bearer ${seededAccessToken(1 + (i % ctx.users))}` },
+          }),
+        },
+      }),
+    async check(ctx) {
+      const answer = await ctx.clients.device(seededAccessToken(1)).getDeviceStatus({});
+      if (answer.deviceState !== 1) throw new Error(`GetDeviceStatus: state ${answer.deviceState}`);
+    },
+  },
   createUserScenario("CreateUser (new user)", (_ctx, i) => `bench-created-${process.pid}-${i}`),
   createUserScenario("CreateUser (restore + replace)", (ctx, i) =>
     seededExternalId(1 + (i % (ctx.users - 1))),

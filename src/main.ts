@@ -1,12 +1,16 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { pino, type Logger as Pino } from "pino";
+import { withApiKeyCache } from "./adapters/caching/api-key-caching-store.js";
 import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js";
+import { TtlApiKeyCache } from "./adapters/memory/ttl-api-key-cache.js";
 import { MemoryDeviceEventBus } from "./adapters/memory/memory-device-event-bus.js";
 import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
+import { withBatchedAccessTokenLookups } from "./adapters/postgres/access-token-loader.js";
 import type { KyselyStore } from "./adapters/postgres/kysely-store.js";
 import { createPGliteStore } from "./adapters/postgres/pglite-store.js";
 import { createPostgresStore } from "./adapters/postgres/postgres-store.js";
+import { RedisApiKeyCache } from "./adapters/redis/redis-api-key-cache.js";
 import { RedisAuthCodeStore } from "./adapters/redis/redis-auth-code-store.js";
 import { RedisDeviceEventBus } from "./adapters/redis/redis-device-event-bus.js";
 import { RedisRateLimiter } from "./adapters/redis/redis-rate-limiter.js";
@@ -20,6 +24,7 @@ import type { Config } from "./config.js";
 import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
 import { acquireEmbeddedLock } from "./embedded-lock.js";
 import { listenOrExplain } from "./startup-error.js";
+import type { ApiKeyCache } from "./ports/api-key-cache.js";
 import type { AuthCodeStore } from "./ports/auth-code-store.js";
 import { systemClock, type Clock } from "./ports/clock.js";
 import type { DeviceEventBus } from "./ports/device-event-bus.js";
@@ -102,7 +107,7 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
     closers.push(() => store.close());
     if (config.migrateOnStart) await store.migrateToLatest();
 
-    const { codes, events, limiter } = await openCodesAndEvents(config, log, closers);
+    const { codes, events, limiter, apiKeyCache } = await openCodesAndEvents(config, log, closers);
 
     const admin =
       config.adminToken !== null
@@ -133,7 +138,10 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
 
     const rateLimits = new RateLimits({ limiter, settings: config.rateLimits, clock: systemClock, log });
     const clock = options.clock ?? systemClock;
-    const deps: ServiceDeps = { store, codes, events, clock, log, rateLimits };
+    // The API-key lookup through a cache where every instance hears of revocations.
+    const batched = withBatchedAccessTokenLookups(store);
+    const servicesStore = apiKeyCache === null ? batched : withApiKeyCache(batched, apiKeyCache);
+    const deps: ServiceDeps = { store: servicesStore, codes, events, clock, log, rateLimits };
     // Retention (README "Retention"): passes on a schedule, one instance at a time.
     const janitor = new Janitor(
       { retention: store.retention, clock, log, onPass: (pass) => metrics.recordJanitorPass(pass) },
@@ -253,7 +261,12 @@ async function openCodesAndEvents(
   config: Config,
   log: Pino,
   closers: Array<() => Promise<void>>,
-): Promise<{ codes: AuthCodeStore; events: DeviceEventBus; limiter: RateLimiter }> {
+): Promise<{
+  codes: AuthCodeStore;
+  events: DeviceEventBus;
+  limiter: RateLimiter;
+  apiKeyCache: ApiKeyCache | null;
+}> {
   const onError = (error: unknown): void => log.warn({ err: error }, "device event bus error");
   if (config.redisUrl === null) {
     const codes = new MemoryAuthCodeStore({ clock: systemClock });
@@ -264,7 +277,11 @@ async function openCodesAndEvents(
       () => events.close(),
       () => limiter.close(),
     );
-    return { codes, events, limiter };
+    // Without Redis, instances on one Postgres could not tell each other of a revocation:
+    // only the embedded database (one process by construction) caches API keys.
+    const apiKeyCache = config.databaseUrl === null ? new TtlApiKeyCache() : null;
+    if (apiKeyCache !== null) closers.push(() => apiKeyCache.close());
+    return { codes, events, limiter, apiKeyCache };
   }
   let lastError = "";
   const redisOptions = {
@@ -292,7 +309,12 @@ async function openCodesAndEvents(
   closers.push(() => events.close());
   // Shares the codes' connection (the code store closes it).
   const limiter = new RedisRateLimiter(redis, { keyPrefix: config.redisKeyPrefix });
-  return { codes, events, limiter };
+  const apiKeyCache = await RedisApiKeyCache.create(redis, {
+    keyPrefix: config.redisKeyPrefix,
+    onError: (error) => log.warn({ err: error }, "api key cache error"),
+  });
+  closers.push(() => apiKeyCache.close());
+  return { codes, events, limiter, apiKeyCache };
 }
 
 /** For the metrics: the code store's Redis connection state, null when there is none. */
