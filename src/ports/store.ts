@@ -1,3 +1,5 @@
+import type { AuditEvent } from "../domain/audit.js";
+import type { DeviceTransition } from "../domain/device-transitions.js";
 import type {
   ApiKey,
   App,
@@ -134,6 +136,15 @@ export interface DeviceRepository {
     credentials: DeviceCredentials,
     events: readonly AuditEvent[],
   ): Promise<App | null>;
+  /**
+   * Writes what domain/device-transitions.ts decided, the one way use cases change
+   * devices: the state changes, then the arrival (device and credentials) if any, then
+   * the audit records, in the caller's transaction. With an arrival, returns the
+   * device's app, read by the same statement as the arrival (its SDK config is in the
+   * answer; null when the app is gone); without one, null. Fails like `insert`
+   * (CONFLICT) when an arrival would break the one-ACTIVE-one-INACTIVE index.
+   */
+  applyTransition(transition: DeviceTransition): Promise<App | null>;
   /** The device, or null when there is none with that id. */
   findById(id: string): Promise<Device | null>;
   /** Locks and returns the device, or null. */
@@ -219,47 +230,9 @@ export interface CredentialRepository {
   revoke(deviceId: string): Promise<void>;
 }
 
-export type AuditEventKind =
-  | "app.created"
-  | "app.updated"
-  | "api_key.created"
-  | "api_key.revoked"
-  | "api_key.rotated"
-  | "user.created"
-  | "user.restored"
-  | "user.disabled"
-  | "user.enabled"
-  | "user.deleted"
-  | "device.state_changed"
-  | "device.credentials_refreshed"
-  | "device.credentials_refresh_retried";
-
-/** Who or what caused an audit event. */
-export type AuditActorKind = "API_KEY" | "ADMIN" | "DEVICE" | "SYSTEM";
-
-export interface AuditActor {
-  readonly kind: AuditActorKind;
-  /**
-   * API_KEY: the key id; ADMIN: the admin token's fingerprint (never the token);
-   * DEVICE: the device id; SYSTEM: empty, or "unknown" for events recorded before
-   * actors were (migration 20261202T000200).
-   */
-  readonly id: string;
-}
-
-export interface AuditEvent {
-  readonly appId: string;
-  readonly userId: string | null;
-  readonly deviceId: string | null;
-  readonly kind: AuditEventKind;
-  /** For device.state_changed: the new state and its reason. */
-  readonly state: DeviceState | null;
-  readonly reason: StateReason | null;
-  /** Non-secret facts, e.g. `{ "devices_removed": 2 }`. */
-  readonly details: JsonObject;
-  readonly occurredAt: Date;
-  readonly actor: AuditActor;
-}
+// The audit records are the domain's (the device transitions write them); re-exported
+// here so that the store's callers keep one import.
+export type { AuditActor, AuditActorKind, AuditEvent, AuditEventKind } from "../domain/audit.js";
 
 /**
  * An event as the trail keeps it: with the id given on append, a UUIDv7 of its

@@ -1,4 +1,5 @@
 import { issueCredentials, refreshFamilyHash, type IssuedCredentials } from "../domain/credentials.js";
+import { planDeviceTransition, type DeviceStateEvent } from "../domain/device-transitions.js";
 import { AppError } from "../domain/errors.js";
 import { isLive, type App, type Device, type JsonObject } from "../domain/model.js";
 import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
@@ -6,7 +7,6 @@ import { LIMITS, Violations } from "../domain/validation.js";
 import type { Repositories } from "../ports/store.js";
 import { deviceActor } from "./audit-actors.js";
 import { deviceDeactivated } from "./device-authenticator.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { DevicePrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
 
@@ -26,7 +26,7 @@ export const DEFAULT_REFRESH_RETRY_WINDOW_MS = 60_000;
 interface RefreshOutcome {
   readonly issued?: IssuedCredentials;
   readonly refused?: AppError;
-  readonly change?: StateChange;
+  readonly events?: readonly DeviceStateEvent[];
 }
 
 /** The SDK's use cases after CreateUser, each for the device its token names. */
@@ -96,7 +96,7 @@ export class DeviceService {
           : { reused_token: "older", family_generation: family!.generation };
       return deactivateForReuse(tx, reused.id, now, details);
     });
-    if (outcome.change) await announce(this.deps, [toDeviceEvent(outcome.change)]);
+    if (outcome.events) await announce(this.deps, outcome.events);
     if (outcome.refused) throw outcome.refused;
     return outcome.issued!;
   }
@@ -104,19 +104,24 @@ export class DeviceService {
   /** Rule 7: the user leaves this device only; the app may create a user on it again. */
   async reset(caller: DevicePrincipal): Promise<Device> {
     const now = this.deps.clock.now();
-    const { change, device } = await this.deps.store.transaction(async (tx) => {
+    const { events, device } = await this.deps.store.transaction(async (tx) => {
       const locked = await tx.devices.findByIdForUpdate(caller.device.id);
       if (locked === null) throw new AppError("DEVICE_TOKEN_INVALID", "the device no longer exists");
       if (!isLive(locked.state)) throw deviceDeactivated(locked);
-      const change: StateChange = { device: locked, state: "RESET", reason: "RESET", at: now };
-      await tx.devices.setState([locked.id], "RESET", "RESET", now);
-      await tx.audit.append([toAuditEvent(change, deviceActor(locked.id))]);
+      const transition = planDeviceTransition({
+        user: { id: locked.userId, appId: locked.appId, disabled: false },
+        devices: [locked],
+        intent: { kind: "reset", deviceId: locked.id },
+        actor: deviceActor(locked.id),
+        at: now,
+      });
+      await tx.devices.applyTransition(transition);
       return {
-        change,
+        events: transition.events,
         device: { ...locked, state: "RESET" as const, stateReason: "RESET" as const, stateChangedAt: now },
       };
     });
-    await announce(this.deps, [toDeviceEvent(change)]);
+    await announce(this.deps, events);
     return device;
   }
 }
@@ -148,10 +153,15 @@ async function deactivateForReuse(
 ): Promise<RefreshOutcome> {
   const refused = new AppError("CREDENTIALS_REUSED", "the refresh token was already used");
   const locked = await tx.devices.findByIdForUpdate(deviceId);
-  if (locked === null || !isLive(locked.state)) return { refused };
-  const change: StateChange = { device: locked, state: "DEACTIVATED", reason: "CREDENTIALS_REUSED", at: now };
-  await tx.devices.setState([locked.id], "DEACTIVATED", "CREDENTIALS_REUSED", now);
-  // The refresh token names this device: whoever presented it acted as the device.
-  await tx.audit.append([{ ...toAuditEvent(change, deviceActor(locked.id)), details }]);
-  return { refused, change };
+  if (locked === null || !isLive(locked.state)) return { refused, events: [] };
+  const transition = planDeviceTransition({
+    user: { id: locked.userId, appId: locked.appId, disabled: false },
+    devices: [locked],
+    intent: { kind: "credentials_reused", deviceId: locked.id, details },
+    // The refresh token names this device: whoever presented it acted as the device.
+    actor: deviceActor(locked.id),
+    at: now,
+  });
+  await tx.devices.applyTransition(transition);
+  return { refused, events: transition.events };
 }
