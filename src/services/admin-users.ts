@@ -9,7 +9,7 @@ import type { UserWithDevices } from "./link.service.js";
 import { paginate, type Page } from "./paginate.js";
 import type { AdminPrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
-import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
+import { findSelectedUser, type Parse, type UserSelector } from "./user-selector.js";
 
 /**
  * AdminService's use cases on any app's users and audit trail: what an app's own key
@@ -41,21 +41,25 @@ export class AdminUsers {
     );
   }
 
-  async getUser(appId: string, selector: UserSelector): Promise<UserWithDevices> {
+  async getUser(appId: string, selector: Parse<UserSelector>): Promise<UserWithDevices> {
     new Violations().id("app_id", appId).throwIfAny();
-    validateSelector(selector);
+    const selected = selector();
     await this.requireApp(appId);
     const { repos } = this.deps.store;
-    const user = await findSelectedUser(repos, appId, selector!, { forUpdate: false });
+    const user = await findSelectedUser(repos, appId, selected, { forUpdate: false });
     return { user, devices: await repos.devices.listByUser(user.id) };
   }
 
   /** Rule 8, the very erasure LinkService.DeleteUser runs, recorded as the admin's. */
-  async deleteUser(caller: AdminPrincipal, appId: string, selector: UserSelector): Promise<DeletedUser> {
+  async deleteUser(
+    caller: AdminPrincipal,
+    appId: string,
+    selector: Parse<UserSelector>,
+  ): Promise<DeletedUser> {
     new Violations().id("app_id", appId).throwIfAny();
-    validateSelector(selector);
+    const selected = selector();
     await this.requireApp(appId);
-    return deleteUserOfApp(this.deps, appId, selector, adminActor(caller));
+    return deleteUserOfApp(this.deps, appId, selected, adminActor(caller));
   }
 
   /**

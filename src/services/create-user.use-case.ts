@@ -2,13 +2,27 @@ import { issueCredentials, type IssuedCredentials } from "../domain/credentials.
 import { planDeviceTransition } from "../domain/device-transitions.js";
 import { AppError, type ErrorCode } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
-import { isLive, type App, type Device, type User } from "../domain/model.js";
-import { hashSecret } from "../domain/secrets.js";
+import { isLive, type App, type Device, type DeviceType, type Platform, type User } from "../domain/model.js";
+import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
 import type { AuthCodeRecord } from "../ports/auth-code-store.js";
 import type { Repositories } from "../ports/store.js";
 import { deviceActor } from "./audit-actors.js";
-import { validateCreateUser, type CreateUserInput } from "./device-input.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
+import type { Parse } from "./user-selector.js";
+
+/** CreateUser, complete and checked (transport's parseCreateUser). */
+export interface CreateUserCommand {
+  readonly authenticationCode: string;
+  readonly requestId: string;
+  /** Empty strings when the caller sent none. */
+  readonly app: { readonly appVersion: string; readonly sdkVersion: string };
+  readonly device: {
+    readonly platform: Platform;
+    readonly deviceType: DeviceType;
+    readonly model: string;
+    readonly osVersion: string;
+  };
+}
 
 export interface CreatedUser {
   readonly user: User;
@@ -37,12 +51,16 @@ const COUNTED_FAILURES: ReadonlySet<ErrorCode> = new Set([
 export class CreateUserUseCase {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** `clientAddress`: the caller's IP address as the transport saw it, null when unknown. */
-  async execute(input: CreateUserInput, clientAddress: string | null): Promise<CreatedUser> {
+  /**
+   * `parse` yields the request, or throws INVALID_ARGUMENT: after admission, so that bad
+   * input counts as a failed attempt, and before the code is consumed (rule 13).
+   * `clientAddress`: the caller's IP address as the transport saw it, null when unknown.
+   */
+  async execute(parse: Parse<CreateUserCommand>, clientAddress: string | null): Promise<CreatedUser> {
     const { rateLimits } = this.deps;
     const release = await rateLimits.admitCreateUser(clientAddress);
     try {
-      return await this.redeem(input);
+      return await this.redeem(parse());
     } catch (error) {
       if (error instanceof AppError && COUNTED_FAILURES.has(error.code)) {
         await rateLimits.countCreateUserFailure(clientAddress);
@@ -53,9 +71,9 @@ export class CreateUserUseCase {
     }
   }
 
-  private async redeem(input: CreateUserInput): Promise<CreatedUser> {
-    const { codeWellFormed } = validateCreateUser(input);
-    if (!codeWellFormed) throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
+  private async redeem(input: CreateUserCommand): Promise<CreatedUser> {
+    if (!looksLikeSecret(input.authenticationCode))
+      throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
     const codeHash = hashSecret(input.authenticationCode);
     const spent = await this.deps.codes.consume(codeHash, input.requestId);
     if (spent.kind === "not_found")
@@ -81,10 +99,10 @@ export class CreateUserUseCase {
   private async register(
     codeHash: string,
     record: AuthCodeRecord,
-    input: CreateUserInput,
+    input: CreateUserCommand,
   ): Promise<CreatedUser> {
     const { store, codes, clock } = this.deps;
-    const device = input.device!;
+    const { device } = input;
     const now = clock.now();
     const result = await store.transaction(async (tx) => {
       const { user, created } = await tx.users.findOrCreateForUpdate({
@@ -119,12 +137,12 @@ export class CreateUserUseCase {
             id: deviceId,
             userId: user.id,
             appId: record.appId,
-            platform: device.platform!,
-            deviceType: device.deviceType!,
+            platform: device.platform,
+            deviceType: device.deviceType,
             model: device.model,
             osVersion: device.osVersion,
-            appVersion: input.app?.appVersion ?? "",
-            sdkVersion: input.app?.sdkVersion ?? "",
+            appVersion: input.app.appVersion,
+            sdkVersion: input.app.sdkVersion,
             registrationCodeHash: codeHash,
             createdAt: now,
             lastSeenAt: now,

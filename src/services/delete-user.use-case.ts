@@ -2,7 +2,7 @@ import { AUTH_CODE_TTL } from "../domain/limits.js";
 import type { AuditActor } from "../ports/store.js";
 import { planDeviceTransition } from "../domain/device-transitions.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
-import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
+import { findSelectedUser, type UserSelector } from "./user-selector.js";
 
 export interface DeletedUser {
   readonly userId: string;
@@ -22,9 +22,8 @@ export async function deleteUserOfApp(
   selector: UserSelector,
   actor: AuditActor,
 ): Promise<DeletedUser> {
-  validateSelector(selector);
   const { store, codes, clock } = deps;
-  const target = await findSelectedUser(store.repos, appId, selector!, { forUpdate: false });
+  const target = await findSelectedUser(store.repos, appId, selector, { forUpdate: false });
   const now = clock.now();
   await codes.revokeIssuedUpTo(
     appId,

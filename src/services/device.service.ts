@@ -23,11 +23,9 @@ export interface DeviceServiceOptions {
 /** USERLINK_REFRESH_RETRY_WINDOW_SECONDS' default, also in config.ts. */
 export const DEFAULT_REFRESH_RETRY_WINDOW_MS = 60_000;
 
-interface RefreshOutcome {
-  readonly issued?: IssuedCredentials;
-  readonly refused?: AppError;
-  readonly events?: readonly DeviceStateEvent[];
-}
+type RefreshOutcome =
+  | { readonly issued: IssuedCredentials }
+  | { readonly refused: AppError; readonly events: readonly DeviceStateEvent[] };
 
 /** The SDK's use cases after CreateUser, each for the device its token names. */
 export class DeviceService {
@@ -87,18 +85,23 @@ export class DeviceService {
       }
       // Not a retry: the token rotated last (details say how long ago: seconds hint at a
       // retrying client, days at a stolen token), or an older one of the device's family.
-      const family = retired === null ? await tx.credentials.findRefreshFamily(familyHash) : null;
-      const reused = retired?.device ?? family?.device ?? null;
-      if (reused === null) return { refused: new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token") };
-      const details: JsonObject =
-        retired !== null
-          ? { reused_token: "previous", reused_after_ms: now.getTime() - retired.retiredAt.getTime() }
-          : { reused_token: "older", family_generation: family!.generation };
-      return deactivateForReuse(tx, reused.id, now, details);
+      if (retired !== null) {
+        const details = {
+          reused_token: "previous",
+          reused_after_ms: now.getTime() - retired.retiredAt.getTime(),
+        };
+        return deactivateForReuse(tx, retired.device.id, now, details);
+      }
+      const family = await tx.credentials.findRefreshFamily(familyHash);
+      if (family === null) {
+        return { refused: new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token"), events: [] };
+      }
+      const details = { reused_token: "older", family_generation: family.generation };
+      return deactivateForReuse(tx, family.device.id, now, details);
     });
-    if (outcome.events) await announce(this.deps, outcome.events);
-    if (outcome.refused) throw outcome.refused;
-    return outcome.issued!;
+    if ("issued" in outcome) return outcome.issued;
+    await announce(this.deps, outcome.events);
+    throw outcome.refused;
   }
 
   /** Rule 7: the user leaves this device only; the app may create a user on it again. */

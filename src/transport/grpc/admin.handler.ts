@@ -9,7 +9,7 @@ import {
   auditEventToProto,
   durationToMs,
   durationToSeconds,
-  selectorFromProto,
+  selectorParser,
   structFromProto,
   userToProto,
 } from "./message-mapping.js";
@@ -78,11 +78,11 @@ export function adminHandlers(
       return { users: page.items.map((user) => userToProto(user)), nextPageToken: page.nextPageToken };
     },
     async getUser(request) {
-      const found = await admin.users.getUser(request.appId, selectorFromProto(request.user));
+      const found = await admin.users.getUser(request.appId, selectorParser(request.user));
       return { user: userToProto(found.user, found.devices) };
     },
     async deleteUser(request, { caller }) {
-      return admin.users.deleteUser(caller, request.appId, selectorFromProto(request.user));
+      return admin.users.deleteUser(caller, request.appId, selectorParser(request.user));
     },
     async listAuditEvents(request) {
       const page = await admin.users.listAuditEvents(request);
