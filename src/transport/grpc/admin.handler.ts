@@ -2,13 +2,13 @@ import type { ServiceImplementation } from "nice-grpc";
 import type { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
 import type { AdminService } from "../../services/admin.service.js";
 import type { AdminPrincipal } from "../../services/principals.js";
-import { scopes } from "./enum-mapping.js";
 import {
   apiKeyToProto,
   appToProto,
   auditEventToProto,
   durationToMs,
   durationToSeconds,
+  parseCreateApiKey,
   selectorParser,
   structFromProto,
   userToProto,
@@ -43,12 +43,7 @@ export function adminHandlers(
       return { app: appToProto(app) };
     },
     async createApiKey(request, { caller }) {
-      const issued = await admin.createApiKey(caller, {
-        appId: request.appId,
-        name: request.name,
-        scopes: request.scopes.map(scopes.fromProto),
-        expiresAt: request.expiresAt ?? null,
-      });
+      const issued = await admin.createApiKey(caller, (now) => parseCreateApiKey(request, now));
       return { apiKey: issued.plaintext, key: apiKeyToProto(issued.key) };
     },
     async listApiKeys(request) {

@@ -1,9 +1,21 @@
 import type { IssuedCredentials } from "../../domain/credentials.js";
-import type { ApiKey, App, Device, DeviceType, JsonObject, Platform, User } from "../../domain/model.js";
+import type {
+  ApiKey,
+  ApiKeyScope,
+  App,
+  Device,
+  DeviceType,
+  JsonObject,
+  Platform,
+  User,
+} from "../../domain/model.js";
 import { looksLikeSecret } from "../../domain/secrets.js";
 import { LIMITS, Violations } from "../../domain/validation.js";
 import type { CreateUserCommand } from "../../services/create-user.use-case.js";
 import type { CreateUserRequest } from "../../gen/userlink/v1/device_service.js";
+import type { CreateApiKeyRequest } from "../../gen/userlink/v1/admin_service.js";
+import type { CreateApiKeyCommand } from "../../services/admin.service.js";
+import { LATEST_TIMESTAMP_MS } from "../../domain/limits.js";
 import type { RecordedAuditEvent } from "../../ports/store.js";
 import type { UserSelector } from "../../services/user-selector.js";
 import type { Duration } from "../../gen/google/protobuf/duration.js";
@@ -217,4 +229,31 @@ export function validateSelector(selector: UserSelector | null): void {
 /** The selector of a GetUser/DeleteUser request, parsed when the use case asks for it. */
 export function selectorParser(user: ProtoUserChoice | undefined): () => UserSelector {
   return () => parseSelector(selectorFromProto(user));
+}
+
+/**
+ * CreateApiKey complete, or INVALID_ARGUMENT naming every bad field; `now` is the call's
+ * time (AdminService passes its clock's), which an expiry must lie after.
+ */
+export function parseCreateApiKey(request: CreateApiKeyRequest, now: Date): CreateApiKeyCommand {
+  const v = new Violations()
+    .id("app_id", request.appId)
+    .text("name", request.name, LIMITS.name, { required: true });
+  if (request.scopes.length === 0) v.add("scopes", "at least one scope is required");
+  else if (request.scopes.length > 3) v.add("scopes", "at most 3 scopes");
+  const known: ApiKeyScope[] = [];
+  request.scopes.forEach((value, i) => {
+    const scope = scopes.fromProto(value);
+    if (scope === null) v.add(`scopes[${i}]`, "must be a known API_KEY_SCOPE_ value");
+    else known.push(scope);
+  });
+  const expiresAtMs = request.expiresAt?.getTime() ?? null;
+  if (expiresAtMs !== null && !(expiresAtMs <= LATEST_TIMESTAMP_MS)) {
+    // NaN too: ts-proto turns seconds beyond a Date's range into an invalid Date.
+    v.add("expires_at", "must be a time no later than 9999-12-31T23:59:59Z");
+  } else if (expiresAtMs !== null && expiresAtMs <= now.getTime()) {
+    v.add("expires_at", "must be in the future");
+  }
+  v.throwIfAny();
+  return { appId: request.appId, name: request.name, scopes: known, expiresAt: request.expiresAt ?? null };
 }
