@@ -1,5 +1,5 @@
 import { AUTH_CODE_TTL } from "../domain/limits.js";
-import type { AuditActor } from "../ports/store.js";
+import type { AuditActor } from "../domain/audit.js";
 import { planDeviceTransition } from "../domain/device-transitions.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
 import { findSelectedUser, type UserSelector } from "./user-selector.js";

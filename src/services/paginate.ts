@@ -1,6 +1,6 @@
 import { decodePageToken, encodePageToken } from "../domain/page-token.js";
 import { pageSize, Violations } from "../domain/validation.js";
-import type { PageQuery } from "../ports/store.js";
+import type { PageQuery } from "../ports/page-query.js";
 
 export interface Page<T> {
   readonly items: T[];

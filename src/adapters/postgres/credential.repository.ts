@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { DeviceCredentials } from "../../domain/model.js";
-import type { CredentialRepository } from "../../ports/store.js";
+import type { CredentialRepository } from "../../ports/credentials.js";
 import { inTransaction } from "./in-transaction.js";
 import {
   appFromPrefixedRow,

@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { StateChange } from "../../domain/device-transitions.js";
-import type { DeviceRepository } from "../../ports/store.js";
+import type { DeviceRepository } from "../../ports/devices.js";
 import {
   appFromRow,
   auditEventsToRows,
