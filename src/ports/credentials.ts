@@ -1,3 +1,4 @@
+import type { StoredTokens } from "../domain/credentials.js";
 import type { App, Device, DeviceCredentials } from "../domain/model.js";
 
 /** The credentials of a device joined with the device itself, as tokens resolve. */
@@ -40,7 +41,7 @@ export interface CredentialRepository {
    * however often it rotates). Returns the device, or null when no current credentials
    * carry that refresh token.
    */
-  rotate(oldRefreshHash: string, next: DeviceCredentials, rotation?: RefreshRotation): Promise<Device | null>;
+  rotate(oldRefreshHash: string, next: StoredTokens, rotation?: RefreshRotation): Promise<Device | null>;
   /**
    * A retry of the last rotation: when `oldRefreshHash` is the family's previous token,
    * rotated by `requestId` no earlier than `notBefore`, replaces the device's current
@@ -52,7 +53,7 @@ export interface CredentialRepository {
     oldRefreshHash: string,
     requestId: string,
     notBefore: Date,
-    next: DeviceCredentials,
+    next: StoredTokens,
   ): Promise<Device | null>;
   /**
    * The already-rotated refresh token that hashes to `hash` (the family's previous one,

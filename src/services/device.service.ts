@@ -1,4 +1,10 @@
-import { issueCredentials, refreshFamilyHash, type IssuedCredentials } from "../domain/credentials.js";
+import {
+  forDevice,
+  issueTokens,
+  refreshFamilyHash,
+  type IssuedCredentials,
+  type IssuedTokens,
+} from "../domain/credentials.js";
 import { planDeviceTransition, type DeviceStateEvent } from "../domain/device-transitions.js";
 import { AppError } from "../domain/errors.js";
 import { isLive, type App, type Device, type JsonObject } from "../domain/model.js";
@@ -66,7 +72,7 @@ export class DeviceService {
     const id = requestId === "" ? null : requestId;
     const now = clock.now();
     const outcome = await store.transaction(async (tx): Promise<RefreshOutcome> => {
-      const next = issueCredentials("", now, refreshToken);
+      const next = issueTokens(now, refreshToken);
       const rotated = await tx.credentials.rotate(oldHash, next.stored, { familyHash, requestId: id });
       if (rotated !== null) {
         return { issued: await issued(tx, rotated, next, now, "device.credentials_refreshed", {}) };
@@ -133,7 +139,7 @@ export class DeviceService {
 async function issued(
   tx: Repositories,
   device: Device,
-  next: IssuedCredentials,
+  next: IssuedTokens,
   now: Date,
   kind: "device.credentials_refreshed" | "device.credentials_refresh_retried",
   details: JsonObject,
@@ -144,7 +150,7 @@ async function issued(
   const event = { appId: device.appId, userId: device.userId, deviceId: device.id, kind };
   const actor = deviceActor(device.id);
   await tx.audit.append([{ ...event, state: null, reason: null, details, occurredAt: now, actor }]);
-  return { ...next, stored: { ...next.stored, deviceId: device.id } };
+  return forDevice(next, device.id);
 }
 
 /** Rule 10's answer to a reused refresh token: the device is deactivated, if still live. */
