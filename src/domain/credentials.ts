@@ -3,6 +3,18 @@ import { ACCESS_TOKEN_TTL_MS } from "./limits.js";
 import type { DeviceCredentials } from "./model.js";
 import { generateSecret, hashSecret, SECRET_BYTES } from "./secrets.js";
 
+/** A device's stored token hashes without the device: what a rotation swaps in. */
+export type StoredTokens = Omit<DeviceCredentials, "deviceId">;
+
+/** Tokens for a device not yet known (a refresh names it only once it rotated). */
+export interface IssuedTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly accessTokenExpiresAt: Date;
+  readonly stored: StoredTokens;
+  readonly refreshFamilyHash: string;
+}
+
 /** Tokens as handed to the device once, beside the hashes that are stored. */
 export interface IssuedCredentials {
   readonly accessToken: string;
@@ -40,6 +52,16 @@ function familyHashOf(family: Buffer): string {
  * with the refresh token being rotated, the new one stays in its family.
  */
 export function issueCredentials(deviceId: string, now: Date, rotating?: string): IssuedCredentials {
+  return forDevice(issueTokens(now, rotating), deviceId);
+}
+
+/** The tokens of `issueTokens`, now that their device is known. */
+export function forDevice(tokens: IssuedTokens, deviceId: string): IssuedCredentials {
+  return { ...tokens, stored: { ...tokens.stored, deviceId } };
+}
+
+/** New tokens, as issueCredentials, for a rotation whose device the store will name. */
+export function issueTokens(now: Date, rotating?: string): IssuedTokens {
   const accessToken = generateSecret();
   const refreshToken = rotating === undefined ? generateSecret() : nextInFamily(rotating);
   const accessTokenExpiresAt = new Date(now.getTime() + ACCESS_TOKEN_TTL_MS);
@@ -49,7 +71,6 @@ export function issueCredentials(deviceId: string, now: Date, rotating?: string)
     accessTokenExpiresAt,
     refreshFamilyHash: refreshFamilyHash(refreshToken)!,
     stored: {
-      deviceId,
       accessTokenHash: hashSecret(accessToken),
       accessTokenExpiresAt,
       refreshTokenHash: hashSecret(refreshToken),

@@ -35,7 +35,14 @@ export function decodePageToken(token: string, field = "page_token", filter = ""
   }
   if (!isId(id)) {
     throw new AppError("INVALID_ARGUMENT", `${field} is not a token userlink issued for this request`, {
-      fieldViolations: [{ field, description: "not a page token issued by userlink for this filter" }],
+      // "for this filter" only where a filter is part of the token: a filtered list's
+      // token does not fit another filter, and saying so tells why.
+      fieldViolations: [
+        {
+          field,
+          description: `not a page token issued by userlink${filter === "" ? "" : " for this filter"}`,
+        },
+      ],
     });
   }
   return id;

@@ -53,6 +53,14 @@ export class Violations {
   throwIfAny(): void {
     if (this.list.length > 0) throw invalidArgument(this.list);
   }
+
+  /**
+   * Throws what was found, for a parser whose value is incomplete: typed `never`, so the
+   * parser's missing fields narrow away. Only after a violation was added for each.
+   */
+  fail(): never {
+    throw invalidArgument(this.list);
+  }
 }
 
 /** 0 means the default; anything outside 0..MAX is a violation. */

@@ -1,16 +1,8 @@
-import type { DeviceState, StateReason } from "../domain/model.js";
+import type { DeviceStateEvent } from "../domain/device-transitions.js";
 
 /** Something that happened to a device or its app, fanned out to every instance. */
 export type DeviceEvent =
-  | {
-      readonly kind: "device_state";
-      readonly appId: string;
-      readonly userId: string;
-      readonly deviceId: string;
-      readonly state: DeviceState;
-      readonly reason: StateReason;
-      readonly changedAt: Date;
-    }
+  | DeviceStateEvent
   | {
       readonly kind: "app_config";
       readonly appId: string;

@@ -1,15 +1,15 @@
+import { planDeviceTransition } from "../domain/device-transitions.js";
 import { AppError } from "../domain/errors.js";
 import type { User } from "../domain/model.js";
 import { LIMITS, pageSize, Violations } from "../domain/validation.js";
 import type { RecordedAuditEvent } from "../ports/store.js";
 import { adminActor } from "./audit-actors.js";
 import { deleteUserOfApp, type DeletedUser } from "./delete-user.use-case.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { UserWithDevices } from "./link.service.js";
 import { paginate, type Page } from "./paginate.js";
 import type { AdminPrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
-import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
+import { findSelectedUser, type Parse, type UserSelector } from "./user-selector.js";
 
 /**
  * AdminService's use cases on any app's users and audit trail: what an app's own key
@@ -41,21 +41,25 @@ export class AdminUsers {
     );
   }
 
-  async getUser(appId: string, selector: UserSelector): Promise<UserWithDevices> {
+  async getUser(appId: string, selector: Parse<UserSelector>): Promise<UserWithDevices> {
     new Violations().id("app_id", appId).throwIfAny();
-    validateSelector(selector);
+    const selected = selector();
     await this.requireApp(appId);
     const { repos } = this.deps.store;
-    const user = await findSelectedUser(repos, appId, selector!, { forUpdate: false });
+    const user = await findSelectedUser(repos, appId, selected, { forUpdate: false });
     return { user, devices: await repos.devices.listByUser(user.id) };
   }
 
   /** Rule 8, the very erasure LinkService.DeleteUser runs, recorded as the admin's. */
-  async deleteUser(caller: AdminPrincipal, appId: string, selector: UserSelector): Promise<DeletedUser> {
+  async deleteUser(
+    caller: AdminPrincipal,
+    appId: string,
+    selector: Parse<UserSelector>,
+  ): Promise<DeletedUser> {
     new Violations().id("app_id", appId).throwIfAny();
-    validateSelector(selector);
+    const selected = selector();
     await this.requireApp(appId);
-    return deleteUserOfApp(this.deps, appId, selector, adminActor(caller));
+    return deleteUserOfApp(this.deps, appId, selected, adminActor(caller));
   }
 
   /**
@@ -96,40 +100,26 @@ export class AdminUsers {
   ): Promise<UserWithDevices> {
     new Violations().id("app_id", input.appId).id("user_id", input.userId).throwIfAny();
     const now = this.deps.clock.now();
-    const { result, changes } = await this.deps.store.transaction(async (tx) => {
+    const { result, events } = await this.deps.store.transaction(async (tx) => {
       const user = await tx.users.findByIdForUpdate(input.appId, input.userId);
       if (user === null) throw new AppError("USER_NOT_FOUND", "no such user in this app");
-      let changes: StateChange[] = [];
-      if (input.disabled && !user.disabled) {
-        const live = await tx.devices.listLiveByUser(user.id);
-        changes = live.map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DISABLED", at: now }));
-        await tx.devices.setState(
-          live.map((d) => d.id),
-          "DEACTIVATED",
-          "USER_DISABLED",
-          now,
-        );
-      }
+      const transition = planDeviceTransition({
+        user,
+        // Only a disable moves devices; an enable leaves them where they are.
+        devices: input.disabled && !user.disabled ? await tx.devices.listLiveByUser(user.id) : [],
+        intent: { kind: input.disabled ? "disable" : "enable" },
+        actor: adminActor(caller),
+        at: now,
+      });
+      await tx.devices.applyTransition(transition);
       const updated = await tx.users.setDisabled(input.appId, user.id, input.disabled);
-      if (user.disabled !== input.disabled) {
-        await tx.audit.append([
-          {
-            appId: input.appId,
-            userId: user.id,
-            deviceId: null,
-            kind: input.disabled ? "user.disabled" : "user.enabled",
-            state: null,
-            reason: input.disabled ? "USER_DISABLED" : null,
-            details: {},
-            occurredAt: now,
-            actor: adminActor(caller),
-          },
-          ...changes.map((c) => toAuditEvent(c, adminActor(caller))),
-        ]);
-      }
-      return { result: { user: updated!, devices: await tx.devices.listByUser(user.id) }, changes };
+      if (updated === null) throw new AppError("USER_NOT_FOUND", "no such user in this app");
+      return {
+        result: { user: updated, devices: await tx.devices.listByUser(user.id) },
+        events: transition.events,
+      };
     });
-    await announce(this.deps, changes.map(toDeviceEvent));
+    await announce(this.deps, events);
     return result;
   }
 

@@ -5,12 +5,11 @@ import {
   API_KEY_DEFAULT_TTL_MS,
   API_KEY_ROTATION_GRACE,
   AUTH_CODE_TTL,
-  LATEST_TIMESTAMP_MS,
   MAX_ACTIVE_API_KEYS_PER_APP,
 } from "../domain/limits.js";
 import type { ApiKey, ApiKeyScope, App, JsonObject } from "../domain/model.js";
 import { generateSecret, hashSecret } from "../domain/secrets.js";
-import { LIMITS, Violations } from "../domain/validation.js";
+import { Violations } from "../domain/validation.js";
 import type { AuditEvent, Repositories } from "../ports/store.js";
 import { checkAuthCodeTtl, checkDisplayName, checkSdkConfig } from "./admin-input.js";
 import { AdminUsers } from "./admin-users.js";
@@ -18,6 +17,16 @@ import { adminActor } from "./audit-actors.js";
 import { paginate, type Page } from "./paginate.js";
 import type { AdminPrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
+
+/** CreateApiKey, complete and checked (transport's parseCreateApiKey). */
+export interface CreateApiKeyCommand {
+  readonly appId: string;
+  readonly name: string;
+  /** One to three known scopes, possibly repeated. */
+  readonly scopes: readonly ApiKeyScope[];
+  /** Null: the default lifetime. */
+  readonly expiresAt: Date | null;
+}
 
 export interface IssuedApiKey {
   /** `<key id>.<secret>`: returned once, never stored. */
@@ -107,35 +116,22 @@ export class AdminService {
     return app;
   }
 
-  /** Rule 11: the secret is shown once; at most 10 usable keys per app. */
+  /**
+   * Rule 11: the secret is shown once; at most 10 usable keys per app. `parse` is
+   * given the time of the call, against which an expiry must lie in the future.
+   */
   async createApiKey(
     caller: AdminPrincipal,
-    input: {
-      appId: string;
-      name: string;
-      scopes: readonly (ApiKeyScope | null)[];
-      expiresAt: Date | null;
-    },
+    parse: (now: Date) => CreateApiKeyCommand,
   ): Promise<IssuedApiKey> {
     const now = this.deps.clock.now();
-    const v = new Violations()
-      .id("app_id", input.appId)
-      .text("name", input.name, LIMITS.name, { required: true });
-    checkScopes(v, input.scopes);
-    const expiresAtMs = input.expiresAt?.getTime() ?? null;
-    if (expiresAtMs !== null && !(expiresAtMs <= LATEST_TIMESTAMP_MS)) {
-      // NaN too: ts-proto turns seconds beyond a Date's range into an invalid Date.
-      v.add("expires_at", "must be a time no later than 9999-12-31T23:59:59Z");
-    } else if (expiresAtMs !== null && expiresAtMs <= now.getTime()) {
-      v.add("expires_at", "must be in the future");
-    }
-    v.throwIfAny();
+    const input = parse(now);
     return this.deps.store.transaction(async (tx) => {
       await this.lockAppWithRoom(tx, input.appId, now);
       return this.insertKey(tx, caller, {
         appId: input.appId,
         name: input.name,
-        scopes: [...new Set(input.scopes as ApiKeyScope[])],
+        scopes: [...new Set(input.scopes)],
         expiresAt: input.expiresAt ?? new Date(now.getTime() + API_KEY_DEFAULT_TTL_MS),
         now,
       });
@@ -261,14 +257,6 @@ export class AdminService {
     await tx.audit.append([appAudit(caller, spec.appId, "api_key.created", spec.now, { key_id: key.id })]);
     return { plaintext: formatApiKey(key.id, secret), key };
   }
-}
-
-function checkScopes(v: Violations, scopes: readonly (ApiKeyScope | null)[]): void {
-  if (scopes.length === 0) v.add("scopes", "at least one scope is required");
-  else if (scopes.length > 3) v.add("scopes", "at most 3 scopes");
-  scopes.forEach((scope, i) => {
-    if (scope === null) v.add(`scopes[${i}]`, "must be a known API_KEY_SCOPE_ value");
-  });
 }
 
 function appAudit(

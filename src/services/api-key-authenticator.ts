@@ -45,8 +45,9 @@ export class ApiKeyAuthenticator {
 /** Scopes are checked by the use case, which knows what it needs. */
 export function requireScope(caller: ApiKeyPrincipal, scope: ApiKeyScope): void {
   if (!caller.scopes.includes(scope)) {
-    throw new AppError("SCOPE_MISSING", `the API key lacks scope API_KEY_SCOPE_${scope}`, {
-      metadata: { required_scope: `API_KEY_SCOPE_${scope}` },
+    // The scope is a domain value here; transport's error mapping names it as the proto does.
+    throw new AppError("SCOPE_MISSING", `the API key lacks scope ${scope}`, {
+      metadata: { required_scope: scope },
     });
   }
 }

@@ -1,4 +1,4 @@
-import type { AuditActor } from "../ports/store.js";
+import type { AuditActor } from "../domain/audit.js";
 import type { AdminPrincipal, ApiKeyPrincipal } from "./principals.js";
 
 /** The actor recorded with the audit events a caller causes; ids only, never a secret. */

@@ -1,15 +1,28 @@
 import { issueCredentials, type IssuedCredentials } from "../domain/credentials.js";
-import { planRegistration } from "../domain/device-policy.js";
+import { planDeviceTransition } from "../domain/device-transitions.js";
 import { AppError, type ErrorCode } from "../domain/errors.js";
 import { newId } from "../domain/ids.js";
-import type { App, Device, User } from "../domain/model.js";
-import { hashSecret } from "../domain/secrets.js";
+import { isLive, type App, type Device, type DeviceType, type Platform, type User } from "../domain/model.js";
+import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
 import type { AuthCodeRecord } from "../ports/auth-code-store.js";
 import type { Repositories } from "../ports/store.js";
 import { deviceActor } from "./audit-actors.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
-import { validateCreateUser, type CreateUserInput } from "./device-input.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
+import type { Parse } from "./user-selector.js";
+
+/** CreateUser, complete and checked (transport's parseCreateUser). */
+export interface CreateUserCommand {
+  readonly authenticationCode: string;
+  readonly requestId: string;
+  /** Empty strings when the caller sent none. */
+  readonly app: { readonly appVersion: string; readonly sdkVersion: string };
+  readonly device: {
+    readonly platform: Platform;
+    readonly deviceType: DeviceType;
+    readonly model: string;
+    readonly osVersion: string;
+  };
+}
 
 export interface CreatedUser {
   readonly user: User;
@@ -38,12 +51,16 @@ const COUNTED_FAILURES: ReadonlySet<ErrorCode> = new Set([
 export class CreateUserUseCase {
   constructor(private readonly deps: ServiceDeps) {}
 
-  /** `clientAddress`: the caller's IP address as the transport saw it, null when unknown. */
-  async execute(input: CreateUserInput, clientAddress: string | null): Promise<CreatedUser> {
+  /**
+   * `parse` yields the request, or throws INVALID_ARGUMENT: after admission, so that bad
+   * input counts as a failed attempt, and before the code is consumed (rule 13).
+   * `clientAddress`: the caller's IP address as the transport saw it, null when unknown.
+   */
+  async execute(parse: Parse<CreateUserCommand>, clientAddress: string | null): Promise<CreatedUser> {
     const { rateLimits } = this.deps;
     const release = await rateLimits.admitCreateUser(clientAddress);
     try {
-      return await this.redeem(input);
+      return await this.redeem(parse());
     } catch (error) {
       if (error instanceof AppError && COUNTED_FAILURES.has(error.code)) {
         await rateLimits.countCreateUserFailure(clientAddress);
@@ -54,9 +71,9 @@ export class CreateUserUseCase {
     }
   }
 
-  private async redeem(input: CreateUserInput): Promise<CreatedUser> {
-    const { codeWellFormed } = validateCreateUser(input);
-    if (!codeWellFormed) throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
+  private async redeem(input: CreateUserCommand): Promise<CreatedUser> {
+    if (!looksLikeSecret(input.authenticationCode))
+      throw new AppError("AUTH_CODE_INVALID", "unknown or expired authentication code");
     const codeHash = hashSecret(input.authenticationCode);
     const spent = await this.deps.codes.consume(codeHash, input.requestId);
     if (spent.kind === "not_found")
@@ -82,10 +99,10 @@ export class CreateUserUseCase {
   private async register(
     codeHash: string,
     record: AuthCodeRecord,
-    input: CreateUserInput,
+    input: CreateUserCommand,
   ): Promise<CreatedUser> {
     const { store, codes, clock } = this.deps;
-    const device = input.device!;
+    const { device } = input;
     const now = clock.now();
     const result = await store.transaction(async (tx) => {
       const { user, created } = await tx.users.findOrCreateForUpdate({
@@ -109,56 +126,42 @@ export class CreateUserUseCase {
 
       // A user created by this transaction has no devices yet: no need to ask.
       const live = created ? [] : await tx.devices.listLiveByUser(user.id);
-      const plan = planRegistration(device.deviceType!, live);
-      const replaced: StateChange[] = live
-        .filter((d) => plan.replacedDeviceIds.includes(d.id))
-        .map((d) => ({ device: d, state: "DEACTIVATED", reason: "REPLACED_BY_NEWER_DEVICE", at: now }));
-      await tx.devices.setState(plan.replacedDeviceIds, "DEACTIVATED", "REPLACED_BY_NEWER_DEVICE", now);
-      const registered: Device = {
-        id: newId(now),
-        userId: user.id,
-        appId: record.appId,
-        platform: device.platform!,
-        deviceType: device.deviceType!,
-        state: plan.newState,
-        stateReason: plan.newReason,
-        model: device.model,
-        osVersion: device.osVersion,
-        appVersion: input.app?.appVersion ?? "",
-        sdkVersion: input.app?.sdkVersion ?? "",
-        registrationCodeHash: codeHash,
-        createdAt: now,
-        stateChangedAt: now,
-        lastSeenAt: now,
-      };
-      const credentials = issueCredentials(registered.id, now);
-      const arrival: StateChange = {
-        device: registered,
-        state: plan.newState,
-        reason: plan.newReason,
-        at: now,
-      };
-      // The app (its SDK config is in the answer) comes back from the same statement.
-      const app = await tx.devices.register(registered, credentials.stored, [
-        {
-          appId: record.appId,
-          userId: user.id,
-          deviceId: registered.id,
-          kind: created ? "user.created" : "user.restored",
-          state: null,
-          reason: null,
-          details: { platform: registered.platform, device_type: registered.deviceType },
-          occurredAt: now,
-          actor: deviceActor(registered.id),
+      const deviceId = newId(now);
+      const credentials = issueCredentials(deviceId, now);
+      const transition = planDeviceTransition({
+        user,
+        devices: live,
+        intent: {
+          kind: "register",
+          device: {
+            id: deviceId,
+            userId: user.id,
+            appId: record.appId,
+            platform: device.platform,
+            deviceType: device.deviceType,
+            model: device.model,
+            osVersion: device.osVersion,
+            appVersion: input.app.appVersion,
+            sdkVersion: input.app.sdkVersion,
+            registrationCodeHash: codeHash,
+            createdAt: now,
+            lastSeenAt: now,
+          },
+          credentials: credentials.stored,
+          userCreated: created,
         },
-        // The new device caused every change here, the replacements included.
-        ...replaced.map((c) => toAuditEvent(c, deviceActor(registered.id))),
-        toAuditEvent(arrival, deviceActor(registered.id)),
-      ]);
-      if (app === null) throw new AppError("AUTH_CODE_INVALID", "the code's app no longer exists");
-      return { user, device: registered, restored: !created, credentials, app, replaced };
+        actor: deviceActor(deviceId),
+        at: now,
+      });
+      // The app (its SDK config is in the answer) comes back from the same statement.
+      const app = await tx.devices.applyTransition(transition);
+      if (app === null || transition.arrival === null) {
+        throw new AppError("AUTH_CODE_INVALID", "the code's app no longer exists");
+      }
+      const registered = transition.arrival.device;
+      return { user, device: registered, restored: !created, credentials, app, events: transition.events };
     });
-    await announce(this.deps, result.replaced.map(toDeviceEvent));
+    await announce(this.deps, result.events);
     return result;
   }
 
@@ -175,7 +178,7 @@ export class CreateUserUseCase {
       const user = device && (await tx.users.findById(device.appId, device.userId));
       if (device === null || user === null)
         throw new AppError("AUTH_CODE_INVALID", "the code's user was deleted");
-      if (device.state !== "ACTIVE" && device.state !== "INACTIVE") {
+      if (!isLive(device.state)) {
         throw new AppError("AUTH_CODE_ALREADY_USED", "the device this code registered has left");
       }
       const app = await this.appOf(tx, { appId: device.appId });

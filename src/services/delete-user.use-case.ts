@@ -1,8 +1,8 @@
 import { AUTH_CODE_TTL } from "../domain/limits.js";
-import type { AuditActor } from "../ports/store.js";
-import { toDeviceEvent, type StateChange } from "./device-events.js";
+import type { AuditActor } from "../domain/audit.js";
+import { planDeviceTransition } from "../domain/device-transitions.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
-import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
+import { findSelectedUser, type UserSelector } from "./user-selector.js";
 
 export interface DeletedUser {
   readonly userId: string;
@@ -22,9 +22,8 @@ export async function deleteUserOfApp(
   selector: UserSelector,
   actor: AuditActor,
 ): Promise<DeletedUser> {
-  validateSelector(selector);
   const { store, codes, clock } = deps;
-  const target = await findSelectedUser(store.repos, appId, selector!, { forUpdate: false });
+  const target = await findSelectedUser(store.repos, appId, selector, { forUpdate: false });
   const now = clock.now();
   await codes.revokeIssuedUpTo(
     appId,
@@ -33,31 +32,22 @@ export async function deleteUserOfApp(
     // Any code issued before now is dead by then, whatever the app's lifetime.
     AUTH_CODE_TTL.maxSeconds * 1000,
   );
-  const { devices, changes } = await store.transaction(async (tx) => {
+  const { devices, events } = await store.transaction(async (tx) => {
     const user = await findSelectedUser(tx, appId, { by: "user_id", value: target.id }, { forUpdate: true });
     const all = await tx.devices.listByUser(user.id);
-    const live: StateChange[] = all
-      .filter((d) => d.state === "ACTIVE" || d.state === "INACTIVE")
-      .map((device) => ({ device, state: "DEACTIVATED", reason: "USER_DELETED", at: now }));
+    const transition = planDeviceTransition({
+      user,
+      devices: all,
+      intent: { kind: "delete" },
+      actor,
+      at: now,
+    });
+    // Rule 8: every row that names the user goes, their device ids included; the
+    // transition's record keeps only that a user was deleted, how many devices, by whom.
     await tx.users.delete(appId, user.id);
-    // Rule 8: every row that names the user goes, their device ids included. The
-    // trail keeps only that a user of this app was deleted, with how many devices,
-    // and by whom.
-    await tx.audit.append([
-      {
-        appId,
-        userId: null,
-        deviceId: null,
-        kind: "user.deleted",
-        state: null,
-        reason: "USER_DELETED",
-        details: { devices_removed: all.length, devices_deactivated: live.length },
-        occurredAt: now,
-        actor,
-      },
-    ]);
-    return { devices: all, changes: live };
+    await tx.devices.applyTransition(transition);
+    return { devices: all, events: transition.events };
   });
-  await announce(deps, changes.map(toDeviceEvent));
+  await announce(deps, events);
   return { userId: target.id, devicesRemoved: devices.length };
 }

@@ -5,10 +5,13 @@ import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
 import type { DevicePrincipal } from "./principals.js";
 import type { ServiceDeps } from "./service-deps.js";
 
-/** The refusal every method gives a device that left for good, with its reason. */
+/**
+ * The refusal every method gives a device that left for good, with its reason (a domain
+ * value; transport's error mapping names it as the proto does).
+ */
 export function deviceDeactivated(device: Device): AppError {
   return new AppError("DEVICE_DEACTIVATED", `the device is ${device.state.toLowerCase()}`, {
-    metadata: { state_reason: `STATE_REASON_${device.stateReason}` },
+    metadata: { state_reason: device.stateReason },
   });
 }
 

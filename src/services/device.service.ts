@@ -1,4 +1,11 @@
-import { issueCredentials, refreshFamilyHash, type IssuedCredentials } from "../domain/credentials.js";
+import {
+  forDevice,
+  issueTokens,
+  refreshFamilyHash,
+  type IssuedCredentials,
+  type IssuedTokens,
+} from "../domain/credentials.js";
+import { planDeviceTransition, type DeviceStateEvent } from "../domain/device-transitions.js";
 import { AppError } from "../domain/errors.js";
 import { isLive, type App, type Device, type JsonObject } from "../domain/model.js";
 import { hashSecret, looksLikeSecret } from "../domain/secrets.js";
@@ -6,7 +13,6 @@ import { LIMITS, Violations } from "../domain/validation.js";
 import type { Repositories } from "../ports/store.js";
 import { deviceActor } from "./audit-actors.js";
 import { deviceDeactivated } from "./device-authenticator.js";
-import { toAuditEvent, toDeviceEvent, type StateChange } from "./device-events.js";
 import type { DevicePrincipal } from "./principals.js";
 import { announce, type ServiceDeps } from "./service-deps.js";
 
@@ -23,11 +29,9 @@ export interface DeviceServiceOptions {
 /** USERLINK_REFRESH_RETRY_WINDOW_SECONDS' default, also in config.ts. */
 export const DEFAULT_REFRESH_RETRY_WINDOW_MS = 60_000;
 
-interface RefreshOutcome {
-  readonly issued?: IssuedCredentials;
-  readonly refused?: AppError;
-  readonly change?: StateChange;
-}
+type RefreshOutcome =
+  | { readonly issued: IssuedCredentials }
+  | { readonly refused: AppError; readonly events: readonly DeviceStateEvent[] };
 
 /** The SDK's use cases after CreateUser, each for the device its token names. */
 export class DeviceService {
@@ -68,7 +72,7 @@ export class DeviceService {
     const id = requestId === "" ? null : requestId;
     const now = clock.now();
     const outcome = await store.transaction(async (tx): Promise<RefreshOutcome> => {
-      const next = issueCredentials("", now, refreshToken);
+      const next = issueTokens(now, refreshToken);
       const rotated = await tx.credentials.rotate(oldHash, next.stored, { familyHash, requestId: id });
       if (rotated !== null) {
         return { issued: await issued(tx, rotated, next, now, "device.credentials_refreshed", {}) };
@@ -87,36 +91,46 @@ export class DeviceService {
       }
       // Not a retry: the token rotated last (details say how long ago: seconds hint at a
       // retrying client, days at a stolen token), or an older one of the device's family.
-      const family = retired === null ? await tx.credentials.findRefreshFamily(familyHash) : null;
-      const reused = retired?.device ?? family?.device ?? null;
-      if (reused === null) return { refused: new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token") };
-      const details: JsonObject =
-        retired !== null
-          ? { reused_token: "previous", reused_after_ms: now.getTime() - retired.retiredAt.getTime() }
-          : { reused_token: "older", family_generation: family!.generation };
-      return deactivateForReuse(tx, reused.id, now, details);
+      if (retired !== null) {
+        const details = {
+          reused_token: "previous",
+          reused_after_ms: now.getTime() - retired.retiredAt.getTime(),
+        };
+        return deactivateForReuse(tx, retired.device.id, now, details);
+      }
+      const family = await tx.credentials.findRefreshFamily(familyHash);
+      if (family === null) {
+        return { refused: new AppError("DEVICE_TOKEN_INVALID", "unknown refresh token"), events: [] };
+      }
+      const details = { reused_token: "older", family_generation: family.generation };
+      return deactivateForReuse(tx, family.device.id, now, details);
     });
-    if (outcome.change) await announce(this.deps, [toDeviceEvent(outcome.change)]);
-    if (outcome.refused) throw outcome.refused;
-    return outcome.issued!;
+    if ("issued" in outcome) return outcome.issued;
+    await announce(this.deps, outcome.events);
+    throw outcome.refused;
   }
 
   /** Rule 7: the user leaves this device only; the app may create a user on it again. */
   async reset(caller: DevicePrincipal): Promise<Device> {
     const now = this.deps.clock.now();
-    const { change, device } = await this.deps.store.transaction(async (tx) => {
+    const { events, device } = await this.deps.store.transaction(async (tx) => {
       const locked = await tx.devices.findByIdForUpdate(caller.device.id);
       if (locked === null) throw new AppError("DEVICE_TOKEN_INVALID", "the device no longer exists");
       if (!isLive(locked.state)) throw deviceDeactivated(locked);
-      const change: StateChange = { device: locked, state: "RESET", reason: "RESET", at: now };
-      await tx.devices.setState([locked.id], "RESET", "RESET", now);
-      await tx.audit.append([toAuditEvent(change, deviceActor(locked.id))]);
+      const transition = planDeviceTransition({
+        user: { id: locked.userId, appId: locked.appId, disabled: false },
+        devices: [locked],
+        intent: { kind: "reset", deviceId: locked.id },
+        actor: deviceActor(locked.id),
+        at: now,
+      });
+      await tx.devices.applyTransition(transition);
       return {
-        change,
+        events: transition.events,
         device: { ...locked, state: "RESET" as const, stateReason: "RESET" as const, stateChangedAt: now },
       };
     });
-    await announce(this.deps, [toDeviceEvent(change)]);
+    await announce(this.deps, events);
     return device;
   }
 }
@@ -125,7 +139,7 @@ export class DeviceService {
 async function issued(
   tx: Repositories,
   device: Device,
-  next: IssuedCredentials,
+  next: IssuedTokens,
   now: Date,
   kind: "device.credentials_refreshed" | "device.credentials_refresh_retried",
   details: JsonObject,
@@ -136,7 +150,7 @@ async function issued(
   const event = { appId: device.appId, userId: device.userId, deviceId: device.id, kind };
   const actor = deviceActor(device.id);
   await tx.audit.append([{ ...event, state: null, reason: null, details, occurredAt: now, actor }]);
-  return { ...next, stored: { ...next.stored, deviceId: device.id } };
+  return forDevice(next, device.id);
 }
 
 /** Rule 10's answer to a reused refresh token: the device is deactivated, if still live. */
@@ -148,10 +162,15 @@ async function deactivateForReuse(
 ): Promise<RefreshOutcome> {
   const refused = new AppError("CREDENTIALS_REUSED", "the refresh token was already used");
   const locked = await tx.devices.findByIdForUpdate(deviceId);
-  if (locked === null || !isLive(locked.state)) return { refused };
-  const change: StateChange = { device: locked, state: "DEACTIVATED", reason: "CREDENTIALS_REUSED", at: now };
-  await tx.devices.setState([locked.id], "DEACTIVATED", "CREDENTIALS_REUSED", now);
-  // The refresh token names this device: whoever presented it acted as the device.
-  await tx.audit.append([{ ...toAuditEvent(change, deviceActor(locked.id)), details }]);
-  return { refused, change };
+  if (locked === null || !isLive(locked.state)) return { refused, events: [] };
+  const transition = planDeviceTransition({
+    user: { id: locked.userId, appId: locked.appId, disabled: false },
+    devices: [locked],
+    intent: { kind: "credentials_reused", deviceId: locked.id, details },
+    // The refresh token names this device: whoever presented it acted as the device.
+    actor: deviceActor(locked.id),
+    at: now,
+  });
+  await tx.devices.applyTransition(transition);
+  return { refused, events: transition.events };
 }

@@ -8,7 +8,7 @@ import { deleteUserOfApp, type DeletedUser } from "./delete-user.use-case.js";
 import { paginate, type Page } from "./paginate.js";
 import type { ApiKeyPrincipal } from "./principals.js";
 import type { ServiceDeps } from "./service-deps.js";
-import { findSelectedUser, validateSelector, type UserSelector } from "./user-selector.js";
+import { findSelectedUser, type Parse, type UserSelector } from "./user-selector.js";
 
 export interface IssuedAuthCode {
   readonly code: string;
@@ -48,11 +48,11 @@ export class LinkService {
     return { code, expiresAt, existingUser: user };
   }
 
-  async getUser(caller: ApiKeyPrincipal, selector: UserSelector): Promise<UserWithDevices> {
+  async getUser(caller: ApiKeyPrincipal, selector: Parse<UserSelector>): Promise<UserWithDevices> {
     requireScope(caller, "USER_READ");
-    validateSelector(selector);
+    const selected = selector();
     const { repos } = this.deps.store;
-    const user = await findSelectedUser(repos, caller.app.id, selector!, { forUpdate: false });
+    const user = await findSelectedUser(repos, caller.app.id, selected, { forUpdate: false });
     return { user, devices: await repos.devices.listByUser(user.id) };
   }
 
@@ -65,8 +65,8 @@ export class LinkService {
   }
 
   /** Rule 8, the same erasure as AdminService.DeleteUser (delete-user.use-case.ts). */
-  async deleteUser(caller: ApiKeyPrincipal, selector: UserSelector): Promise<DeletedUser> {
+  async deleteUser(caller: ApiKeyPrincipal, selector: Parse<UserSelector>): Promise<DeletedUser> {
     requireScope(caller, "USER_DELETE");
-    return deleteUserOfApp(this.deps, caller.app.id, selector, apiKeyActor(caller));
+    return deleteUserOfApp(this.deps, caller.app.id, selector(), apiKeyActor(caller));
   }
 }

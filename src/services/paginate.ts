@@ -1,6 +1,6 @@
 import { decodePageToken, encodePageToken } from "../domain/page-token.js";
 import { pageSize, Violations } from "../domain/validation.js";
-import type { PageQuery } from "../ports/store.js";
+import type { PageQuery } from "../ports/page-query.js";
 
 export interface Page<T> {
   readonly items: T[];
@@ -25,8 +25,7 @@ export async function paginate<T extends { id: string }>(
     afterId: decodePageToken(request.pageToken, "page_token", filter),
   });
   const items = rows.slice(0, limit);
-  return {
-    items,
-    nextPageToken: rows.length > limit ? encodePageToken(items[items.length - 1]!.id, filter) : "",
-  };
+  // A next page only when the extra row came back, after the last item of this one.
+  const last = rows.length > limit ? items.at(-1) : undefined;
+  return { items, nextPageToken: last === undefined ? "" : encodePageToken(last.id, filter) };
 }

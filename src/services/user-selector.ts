@@ -1,27 +1,24 @@
 import { AppError } from "../domain/errors.js";
 import type { User } from "../domain/model.js";
-import { LIMITS, Violations } from "../domain/validation.js";
 import type { Repositories } from "../ports/store.js";
 
-/** GetUser and DeleteUser name a user by one of two ids. */
+/** GetUser and DeleteUser name a user by one of two ids (checked by transport). */
 export type UserSelector =
   | { readonly by: "external_user_id"; readonly value: string }
-  | { readonly by: "user_id"; readonly value: string }
-  | null;
+  | { readonly by: "user_id"; readonly value: string };
 
-export function validateSelector(selector: UserSelector): void {
-  const violations = new Violations();
-  if (selector === null) violations.add("user", "set external_user_id or user_id");
-  else if (selector.by === "user_id") violations.id("user_id", selector.value);
-  else violations.text("external_user_id", selector.value, LIMITS.externalUserId, { required: true });
-  violations.throwIfAny();
-}
+/**
+ * A request part that transport parses (INVALID_ARGUMENT when bad) at the moment the use
+ * case asks for it: after the checks that come first (the caller's scope, the app id),
+ * so the order of refusals is the use case's while the parsing stays at the boundary.
+ */
+export type Parse<T> = () => T;
 
 /** The app's user named by the selector; NOT_FOUND / USER_NOT_FOUND when there is none. */
 export async function findSelectedUser(
   repos: Repositories,
   appId: string,
-  selector: NonNullable<UserSelector>,
+  selector: UserSelector,
   options: { forUpdate: boolean },
 ): Promise<User> {
   let user: User | null;

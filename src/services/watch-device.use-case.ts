@@ -106,7 +106,8 @@ class Inbox<T> {
   /** The next event, waiting for one; null once the signal is aborted. */
   async next(): Promise<T | null> {
     while (!this.#signal.aborted) {
-      if (this.#queue.length > 0) return this.#queue.shift()!;
+      const first = this.#queue.shift();
+      if (first !== undefined) return first;
       await new Promise<void>((resolve) => (this.#wake = resolve));
       this.#wake = null;
     }

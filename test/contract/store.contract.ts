@@ -5,6 +5,7 @@ import { newId } from "../../src/domain/ids.js";
 import type { ApiKey, App, Device, DeviceCredentials, User } from "../../src/domain/model.js";
 import type { AuditEvent, Store } from "../../src/ports/store.js";
 import { describeStoreReadsContract } from "./store-reads.contract.js";
+import { describeStoreTransitionsContract } from "./store-transitions.contract.js";
 
 /** The device of a retired refresh token, or null; see findRetiredRefreshToken. */
 async function retiredDevice(store: Store, hash: string): Promise<Device | null> {
@@ -885,6 +886,7 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
     });
 
     describeStoreReadsContract(() => store);
+    describeStoreTransitionsContract(() => store);
 
     describe("transactions", () => {
       it("commits what work wrote and returns its value", async () => {

@@ -5,8 +5,11 @@ import type { JsonObject } from "../../src/domain/model.js";
 import { generateSecret } from "../../src/domain/secrets.js";
 import { LIMITS, Violations } from "../../src/domain/validation.js";
 import { checkAuthCodeTtl, checkDisplayName, checkSdkConfig } from "../../src/services/admin-input.js";
-import { validateCreateUser, type CreateUserInput } from "../../src/services/device-input.js";
-import { validateSelector } from "../../src/services/user-selector.js";
+import {
+  validateCreateUser,
+  validateSelector,
+  type CreateUserInput,
+} from "../../src/transport/grpc/message-mapping.js";
 import { fieldsOf, violationsOf } from "./violations-of.js";
 
 // Rule 13 for the requests the services check themselves: the field paths are the proto

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
-import type { ApiKeyRepository } from "../../ports/store.js";
+import type { ApiKeyRepository } from "../../ports/api-keys.js";
 import {
   apiKeyFromRow,
   apiKeyToRow,

@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
-import type { AppRepository } from "../../ports/store.js";
+import type { AppRepository } from "../../ports/apps.js";
 import { appFromRow, appToRow } from "./row-mappers.js";
 import type { AppRowUpdate, Database } from "./schema.js";
 

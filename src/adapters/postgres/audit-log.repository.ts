@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
-import type { AuditLog } from "../../ports/store.js";
+import type { AuditLog } from "../../ports/audit.js";
 import { auditEventFromRow, auditEventsToRows, recordedAuditEventFromRow } from "./row-mappers.js";
 import type { Database } from "./schema.js";
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
-import type { DeviceCredentials } from "../../domain/model.js";
-import type { CredentialRepository } from "../../ports/store.js";
+import type { StoredTokens } from "../../domain/credentials.js";
+import type { CredentialRepository } from "../../ports/credentials.js";
 import { inTransaction } from "./in-transaction.js";
 import {
   appFromPrefixedRow,
@@ -169,9 +169,14 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
 }
 
 /** The columns a new set of tokens replaces (the device stays the row's own). */
-function tokenColumns(credentials: DeviceCredentials) {
-  const { device_id: _deviceId, ...tokens } = credentialsToRow(credentials);
-  return tokens;
+/** The token columns only: a rotation keeps the row's device. */
+function tokenColumns(tokens: StoredTokens) {
+  return {
+    access_token_hash: tokens.accessTokenHash,
+    access_token_expires_at: tokens.accessTokenExpiresAt,
+    refresh_token_hash: tokens.refreshTokenHash,
+    issued_at: tokens.issuedAt,
+  };
 }
 
 async function deviceOf(db: Kysely<Database>, id: string) {

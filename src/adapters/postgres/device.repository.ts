@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
-import type { DeviceRepository } from "../../ports/store.js";
+import type { StateChange } from "../../domain/device-transitions.js";
+import type { DeviceRepository } from "../../ports/devices.js";
 import {
   appFromRow,
   auditEventsToRows,
@@ -11,6 +12,31 @@ import {
 import type { Database } from "./schema.js";
 
 export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
+  const repository = createRows(db);
+  return {
+    ...repository,
+    async applyTransition({ changes, arrival, audit }) {
+      // One UPDATE per distinct (state, reason, time): a transition has one or two.
+      const groups = new Map<string, StateChange[]>();
+      for (const change of changes) {
+        const key = `${change.state}|${change.reason}|${change.at.getTime()}`;
+        groups.set(key, [...(groups.get(key) ?? []), change]);
+      }
+      for (const [first, ...rest] of groups.values()) {
+        if (first === undefined) continue;
+        const ids = [first, ...rest].map((c) => c.deviceId);
+        await repository.setState(ids, first.state, first.reason, first.at);
+      }
+      // Replaced devices leave before the arrival takes their slot in the unique index.
+      if (arrival !== null) return repository.register(arrival.device, arrival.credentials, audit);
+      if (audit.length > 0) await db.insertInto("audit_events").values(auditEventsToRows(audit)).execute();
+      return null;
+    },
+  };
+}
+
+/** The plain queries; applyTransition above composes them. */
+function createRows(db: Kysely<Database>): Omit<DeviceRepository, "applyTransition"> {
   const newestFirst = (userId: string) =>
     db
       .selectFrom("devices")

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { AppError } from "../../domain/errors.js";
 import { isId } from "../../domain/ids.js";
-import type { UserRepository } from "../../ports/store.js";
+import type { UserRepository } from "../../ports/users.js";
 import { inTransaction } from "./in-transaction.js";
 import { userFromRow, userToRow } from "./row-mappers.js";
 import type { Database } from "./schema.js";

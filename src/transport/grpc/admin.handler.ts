@@ -2,14 +2,14 @@ import type { ServiceImplementation } from "nice-grpc";
 import type { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
 import type { AdminService } from "../../services/admin.service.js";
 import type { AdminPrincipal } from "../../services/principals.js";
-import { scopes } from "./enum-mapping.js";
 import {
   apiKeyToProto,
   appToProto,
   auditEventToProto,
   durationToMs,
   durationToSeconds,
-  selectorFromProto,
+  parseCreateApiKey,
+  selectorParser,
   structFromProto,
   userToProto,
 } from "./message-mapping.js";
@@ -43,12 +43,7 @@ export function adminHandlers(
       return { app: appToProto(app) };
     },
     async createApiKey(request, { caller }) {
-      const issued = await admin.createApiKey(caller, {
-        appId: request.appId,
-        name: request.name,
-        scopes: request.scopes.map(scopes.fromProto),
-        expiresAt: request.expiresAt ?? null,
-      });
+      const issued = await admin.createApiKey(caller, (now) => parseCreateApiKey(request, now));
       return { apiKey: issued.plaintext, key: apiKeyToProto(issued.key) };
     },
     async listApiKeys(request) {
@@ -78,11 +73,11 @@ export function adminHandlers(
       return { users: page.items.map((user) => userToProto(user)), nextPageToken: page.nextPageToken };
     },
     async getUser(request) {
-      const found = await admin.users.getUser(request.appId, selectorFromProto(request.user));
+      const found = await admin.users.getUser(request.appId, selectorParser(request.user));
       return { user: userToProto(found.user, found.devices) };
     },
     async deleteUser(request, { caller }) {
-      return admin.users.deleteUser(caller, request.appId, selectorFromProto(request.user));
+      return admin.users.deleteUser(caller, request.appId, selectorParser(request.user));
     },
     async listAuditEvents(request) {
       const page = await admin.users.listAuditEvents(request);

@@ -9,8 +9,8 @@ import type { DeviceService } from "../../services/device.service.js";
 import type { DevicePrincipal } from "../../services/principals.js";
 import type { WatchDeviceUseCase } from "../../services/watch-device.use-case.js";
 import { clientAddress, type TrustedProxies } from "./client-address.js";
-import { deviceStates, deviceTypes, platforms, stateReasons } from "./enum-mapping.js";
-import { credentialsToProto } from "./message-mapping.js";
+import { deviceStates, stateReasons } from "./enum-mapping.js";
+import { createUserInputFromProto, credentialsToProto, parseCreateUser } from "./message-mapping.js";
 
 /** The two methods whose body, not a bearer, authenticates them. */
 export const BODY_AUTHENTICATED_DEVICE_PATHS: ReadonlySet<string> = new Set(
@@ -28,20 +28,9 @@ export function deviceHandlers(
 ): ServiceImplementation<typeof DeviceServiceDefinition, { caller: DevicePrincipal }> {
   return {
     async createUser(request, context) {
-      const input = {
-        authenticationCode: request.authenticationCode,
-        requestId: request.requestId,
-        app: request.app ?? null,
-        device: request.device
-          ? {
-              platform: platforms.fromProto(request.device.platform),
-              deviceType: deviceTypes.fromProto(request.device.deviceType),
-              model: request.device.model,
-              osVersion: request.device.osVersion,
-            }
-          : null,
-      };
-      const created = await createUser.execute(input, clientAddress(context, trustedProxies));
+      const input = createUserInputFromProto(request);
+      const parse = () => parseCreateUser(input);
+      const created = await createUser.execute(parse, clientAddress(context, trustedProxies));
       return {
         userId: created.user.id,
         deviceId: created.device.id,

@@ -24,6 +24,10 @@ function enumMapping<D extends string>(
     toProto(value: D): number {
       return protoEnum[`${prefix}${value}`] as number;
     },
+    /** The proto's name for a domain value (`RESET` → `STATE_REASON_RESET`); null if not one. */
+    protoName(value: string): string | null {
+      return names.includes(value as D) ? `${prefix}${value}` : null;
+    },
     /** Null for the zero value, unknown numbers, and anything not in `names`. */
     fromProto(value: number): D | null {
       const name = protoEnum[value];

@@ -2,6 +2,7 @@ import { Status } from "nice-grpc";
 import { BadRequest, ErrorInfo, RetryInfo, RichServerError } from "nice-grpc-error-details";
 import type { ErrorCode } from "../../domain/errors.js";
 import { AppError } from "../../domain/errors.js";
+import { scopes, stateReasons } from "./enum-mapping.js";
 
 export const ERROR_DOMAIN = "userlink.v1";
 
@@ -33,13 +34,34 @@ const STATUS_OF: Record<ErrorCode, Status> = {
 };
 
 /**
+ * ErrorInfo metadata that services give as domain values (`RESET`) and clients read as
+ * the proto's enum names (`STATE_REASON_RESET`), so services never spell proto names.
+ */
+const PROTO_NAMED_METADATA: Readonly<Record<string, (value: string) => string | null>> = {
+  state_reason: (value) => stateReasons.protoName(value),
+  required_scope: (value) => scopes.protoName(value),
+};
+
+function metadataToProto(metadata: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    out[key] = PROTO_NAMED_METADATA[key]?.(value) ?? value;
+  }
+  return out;
+}
+
+/**
  * The one place where domain errors become gRPC statuses: the code, a message that
  * never holds a secret, and the rich details (ErrorInfo always; BadRequest for bad
  * fields; RetryInfo when a retry may succeed later).
  */
 export function toRichServerError(error: AppError): RichServerError {
   const details = [
-    ErrorInfo.fromPartial({ reason: error.code, domain: ERROR_DOMAIN, metadata: { ...error.metadata } }),
+    ErrorInfo.fromPartial({
+      reason: error.code,
+      domain: ERROR_DOMAIN,
+      metadata: metadataToProto(error.metadata),
+    }),
   ];
   const extra: (ErrorInfo | BadRequest | RetryInfo)[] = details;
   if (error.fieldViolations.length > 0) {

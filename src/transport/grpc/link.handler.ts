@@ -2,7 +2,7 @@ import type { ServiceImplementation } from "nice-grpc";
 import type { LinkServiceDefinition } from "../../gen/userlink/v1/link_service.js";
 import type { LinkService } from "../../services/link.service.js";
 import type { ApiKeyPrincipal } from "../../services/principals.js";
-import { selectorFromProto, userToProto } from "./message-mapping.js";
+import { selectorParser, userToProto } from "./message-mapping.js";
 
 export function linkHandlers(
   link: LinkService,
@@ -18,7 +18,7 @@ export function linkHandlers(
       };
     },
     async getUser(request, { caller }) {
-      const found = await link.getUser(caller, selectorFromProto(request.user));
+      const found = await link.getUser(caller, selectorParser(request.user));
       return { user: userToProto(found.user, found.devices) };
     },
     async listUsers(request, { caller }) {
@@ -26,7 +26,7 @@ export function linkHandlers(
       return { users: page.items.map((user) => userToProto(user)), nextPageToken: page.nextPageToken };
     },
     async deleteUser(request, { caller }) {
-      return link.deleteUser(caller, selectorFromProto(request.user));
+      return link.deleteUser(caller, selectorParser(request.user));
     },
   };
 }
