@@ -37,10 +37,10 @@ describe("page tokens", () => {
     ["a trailing byte", encodePageToken(newId()) + "AA"],
   ])("refuse %s, naming the field", (_what, token) => {
     expect(invalid(token)).toEqual([
-      { field: "page_token", description: "not a page token issued by userlink for this filter" },
+      { field: "page_token", description: "not a page token issued by userlink" },
     ]);
     expect(invalid(token, "next.page_token")).toEqual([
-      { field: "next.page_token", description: "not a page token issued by userlink for this filter" },
+      { field: "next.page_token", description: "not a page token issued by userlink" },
     ]);
   });
 
