@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { ServerError, Status, type CallContext, type ServerMiddlewareCall } from "nice-grpc";
-import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
+import { Status, type CallContext, type ServerMiddlewareCall } from "nice-grpc";
 import type { Logger } from "../../ports/logger.js";
 import type { UserlinkMetrics } from "../ops/metrics.js";
+import { observingOutcome } from "./call-outcome.js";
 
 /** Sent by callers (and echoed back) to tie their logs to ours. */
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -30,20 +30,7 @@ export function callObserver(log: Logger, metrics: UserlinkMetrics) {
     const streaming = call.method.responseStream;
     if (streaming) metrics.activeStreams.inc({ method });
 
-    let code = Status.OK;
-    let reason: string | undefined;
-    try {
-      return yield* call.next(call.request, context);
-    } catch (error) {
-      if (error instanceof ServerError) {
-        code = error.code;
-        reason = reasonOf(error);
-      } else {
-        code = context.signal.aborted ? Status.CANCELLED : Status.UNKNOWN;
-      }
-      throw error;
-    } finally {
-      if (context.signal.aborted && code === Status.OK) code = Status.CANCELLED;
+    return yield* observingOutcome(call, context, ({ code, reason }) => {
       const seconds = (performance.now() - started) / 1000;
       if (streaming) metrics.activeStreams.dec({ method });
       else metrics.latency.observe({ method }, seconds);
@@ -60,14 +47,8 @@ export function callObserver(log: Logger, metrics: UserlinkMetrics) {
         },
         "call",
       );
-    }
+    });
   };
-}
-
-function reasonOf(error: ServerError): string | undefined {
-  if (!(error instanceof RichServerError)) return undefined;
-  const info = error.extra.find((detail): detail is ErrorInfo => detail.$type === ErrorInfo.$type);
-  return info?.reason;
 }
 
 function countCodes(metrics: UserlinkMetrics, path: string, code: Status, reason: string | undefined): void {

@@ -9,8 +9,8 @@ import {
   type Span,
   type TextMapGetter,
 } from "@opentelemetry/api";
-import { ServerError, Status, type CallContext, type Metadata, type ServerMiddlewareCall } from "nice-grpc";
-import { ErrorInfo, RichServerError } from "nice-grpc-error-details";
+import { Status, type CallContext, type Metadata, type ServerMiddlewareCall } from "nice-grpc";
+import { observingOutcome } from "./call-outcome.js";
 
 /** The ErrorInfo reason of a failed call (`AUTH_CODE_ALREADY_USED`). */
 export const ERROR_REASON_ATTRIBUTE = "userlink.error.reason";
@@ -63,25 +63,12 @@ export function tracing() {
   };
 }
 
-async function* traced<Req, Res>(
+function traced<Req, Res>(
   span: Span,
   call: ServerMiddlewareCall<Req, Res>,
   context: CallContext,
 ): AsyncGenerator<Res, Res | void, undefined> {
-  let code = Status.OK;
-  let reason: string | undefined;
-  try {
-    return yield* call.next(call.request, context);
-  } catch (error) {
-    if (error instanceof ServerError) {
-      code = error.code;
-      reason = reasonOf(error);
-    } else {
-      code = context.signal.aborted ? Status.CANCELLED : Status.UNKNOWN;
-    }
-    throw error;
-  } finally {
-    if (context.signal.aborted && code === Status.OK) code = Status.CANCELLED;
+  return observingOutcome(call, context, ({ code, reason }) => {
     span.setAttribute("rpc.grpc.status_code", code);
     if (reason !== undefined) span.setAttribute(ERROR_REASON_ATTRIBUTE, reason);
     // A fixed text: an error's message may quote what the caller sent.
@@ -92,12 +79,7 @@ async function* traced<Req, Res>(
       });
     }
     span.end();
-  }
-}
-
-function reasonOf(error: ServerError): string | undefined {
-  if (!(error instanceof RichServerError)) return undefined;
-  return error.extra.find((detail): detail is ErrorInfo => detail.$type === ErrorInfo.$type)?.reason;
+  });
 }
 
 /**
