@@ -1,18 +1,10 @@
 import DataLoader from "dataloader";
 import type { Kysely } from "kysely";
-import type { App, Device, DeviceCredentials } from "../../domain/model.js";
-import type { CredentialRepository, Store } from "../../ports/store.js";
+import type { CredentialLookup, CredentialRepository, Store } from "../../ports/store.js";
 import type { KyselyStore } from "./kysely-store.js";
 import { translatingErrors } from "./pg-errors.js";
-import {
-  appFromPrefixedRow,
-  credentialsFromRow,
-  deviceFromRow,
-  PREFIXED_APP_COLUMNS,
-} from "./row-mappers.js";
+import { credentialLookups, lookupFromRow } from "./credential.repository.js";
 import type { Database } from "./schema.js";
-
-type Found = { credentials: DeviceCredentials; device: Device; app: App };
 
 /** One statement carries at most this many tokens; a bigger tick is split. */
 const MAX_BATCH = 128;
@@ -31,7 +23,7 @@ export function batchingAccessTokenLookups(
   db: Kysely<Database>,
   credentials: CredentialRepository,
 ): CredentialRepository {
-  const loader = new DataLoader<string, Found | null>((hashes) => findMany(db, hashes), {
+  const loader = new DataLoader<string, CredentialLookup | null>((hashes) => findMany(db, hashes), {
     cache: false,
     maxBatchSize: MAX_BATCH,
     // Calls arrive one per socket read, so the lookups of one tick are mostly alone; the
@@ -41,27 +33,18 @@ export function batchingAccessTokenLookups(
   return { ...credentials, findByAccessTokenHash: (hash) => loader.load(hash) };
 }
 
-async function findMany(db: Kysely<Database>, hashes: readonly string[]): Promise<(Found | null)[]> {
-  // The same statement as CredentialRepository.findByAccessTokenHash, for many hashes.
+async function findMany(
+  db: Kysely<Database>,
+  hashes: readonly string[],
+): Promise<(CredentialLookup | null)[]> {
+  // The very statement of CredentialRepository.findByAccessTokenHash, for many hashes.
   const rows = await translatingErrors(() =>
-    db
-      .selectFrom("device_credentials")
-      .innerJoin("devices", "devices.id", "device_credentials.device_id")
-      .innerJoin("apps", "apps.id", "devices.app_id")
-      .selectAll("devices")
-      .selectAll("device_credentials")
-      .select(PREFIXED_APP_COLUMNS)
+    credentialLookups(db)
       .where("device_credentials.access_token_hash", "in", [...new Set(hashes)])
       .execute(),
   );
-  const byHash = new Map<string, Found>();
-  for (const row of rows) {
-    byHash.set(row.access_token_hash, {
-      credentials: credentialsFromRow(row),
-      device: deviceFromRow(row),
-      app: appFromPrefixedRow(row),
-    });
-  }
+  const byHash = new Map<string, CredentialLookup>();
+  for (const row of rows) byHash.set(row.access_token_hash, lookupFromRow(row));
   return hashes.map((hash) => byHash.get(hash) ?? null);
 }
 

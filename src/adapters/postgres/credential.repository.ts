@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { StoredTokens } from "../../domain/credentials.js";
-import type { CredentialRepository } from "../../ports/credentials.js";
+import type { CredentialLookup, CredentialRepository } from "../../ports/credentials.js";
 import { inTransaction } from "./in-transaction.js";
 import {
   appFromPrefixedRow,
@@ -12,6 +12,30 @@ import {
   toNumber,
 } from "./row-mappers.js";
 import type { Database } from "./schema.js";
+
+/**
+ * What every device call needs from its access token, in one round trip: the
+ * credentials, their device and the device's app. Credentials and device share no column
+ * name, so both are selected whole; the app's columns are renamed. Narrow it with a
+ * `where` on `device_credentials.access_token_hash` (one hash, or many for a batch).
+ */
+export function credentialLookups(db: Kysely<Database>) {
+  return db
+    .selectFrom("device_credentials")
+    .innerJoin("devices", "devices.id", "device_credentials.device_id")
+    .innerJoin("apps", "apps.id", "devices.app_id")
+    .selectAll("devices")
+    .selectAll("device_credentials")
+    .select(PREFIXED_APP_COLUMNS);
+}
+
+type CredentialLookupRow = Awaited<
+  ReturnType<ReturnType<typeof credentialLookups>["executeTakeFirstOrThrow"]>
+>;
+
+export function lookupFromRow(row: CredentialLookupRow): CredentialLookup {
+  return { credentials: credentialsFromRow(row), device: deviceFromRow(row), app: appFromPrefixedRow(row) };
+}
 
 export function createCredentialRepository(db: Kysely<Database>): CredentialRepository {
   return {
@@ -31,23 +55,10 @@ export function createCredentialRepository(db: Kysely<Database>): CredentialRepo
     },
 
     async findByAccessTokenHash(hash) {
-      // One round trip for what every device call needs: credentials and device share no
-      // column name, so both are selected whole; the app's columns are renamed.
-      const row = await db
-        .selectFrom("device_credentials")
-        .innerJoin("devices", "devices.id", "device_credentials.device_id")
-        .innerJoin("apps", "apps.id", "devices.app_id")
-        .selectAll("devices")
-        .selectAll("device_credentials")
-        .select(PREFIXED_APP_COLUMNS)
+      const row = await credentialLookups(db)
         .where("device_credentials.access_token_hash", "=", hash)
         .executeTakeFirst();
-      if (!row) return null;
-      return {
-        credentials: credentialsFromRow(row),
-        device: deviceFromRow(row),
-        app: appFromPrefixedRow(row),
-      };
+      return row ? lookupFromRow(row) : null;
     },
 
     async rotate(oldRefreshHash, next, rotation = { familyHash: null, requestId: null }) {
