@@ -25,6 +25,7 @@ describeStoreContract("postgres, API-key cache", async () => {
   await store.migrateToLatest();
   return {
     store: withApiKeyCache(store, new TtlApiKeyCache()),
+    db: store.db,
     cleanup: async () => {
       await store.close();
       await database.drop();

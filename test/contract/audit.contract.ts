@@ -1,4 +1,6 @@
+import type { Kysely } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/adapters/postgres/schema.js";
 import { newId } from "../../src/domain/ids.js";
 import type { Store } from "../../src/ports/store.js";
 import { event, givens, plusMs, t0 } from "./store-fixtures.js";
@@ -7,13 +9,13 @@ import { event, givens, plusMs, t0 } from "./store-fixtures.js";
  * What every AuditRepository (src/ports/audit.ts) must do. Called from describeStoreContract,
  * so Postgres and PGlite run the same expectations.
  */
-export function describeAuditContract(getStore: () => Store): void {
+export function describeAuditContract(getStore: () => Store, getDb: () => Kysely<Database>): void {
   describe("audit", () => {
     let store: Store;
     beforeAll(() => {
       store = getStore();
     });
-    const { givenUser, givenDevice } = givens(getStore);
+    const { givenUser, givenDevice } = givens(getStore, getDb);
 
     it("appends events and lists a user's oldest first, ties in append order", async () => {
       const owner = await givenUser();

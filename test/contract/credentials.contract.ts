@@ -1,4 +1,6 @@
+import type { Kysely } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/adapters/postgres/schema.js";
 import type { Store } from "../../src/ports/store.js";
 import { credentials, givens, newHash, plusMs, rejection, retiredDevice, t0 } from "./store-fixtures.js";
 
@@ -6,13 +8,13 @@ import { credentials, givens, newHash, plusMs, rejection, retiredDevice, t0 } fr
  * What every CredentialRepository (src/ports/credentials.ts) must do. Called from describeStoreContract,
  * so Postgres and PGlite run the same expectations.
  */
-export function describeCredentialsContract(getStore: () => Store): void {
+export function describeCredentialsContract(getStore: () => Store, getDb: () => Kysely<Database>): void {
   describe("credentials", () => {
     let store: Store;
     beforeAll(() => {
       store = getStore();
     });
-    const { givenUser, givenDevice } = givens(getStore);
+    const { givenUser, givenDevice } = givens(getStore, getDb);
 
     async function givenCredentials() {
       const owner = await givenUser();

@@ -1,6 +1,9 @@
+import type { Kysely } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/adapters/postgres/schema.js";
 import { newId } from "../../src/domain/ids.js";
 import type { Store } from "../../src/ports/store.js";
+import { arrivalOf, insertDevice, movesOf } from "../support/device-rows.js";
 import {
   byId,
   credentials,
@@ -17,21 +20,23 @@ import {
  * What every DeviceRepository (src/ports/devices.ts) must do. Called from describeStoreContract,
  * so Postgres and PGlite run the same expectations.
  */
-export function describeDevicesContract(getStore: () => Store): void {
+export function describeDevicesContract(getStore: () => Store, getDb: () => Kysely<Database>): void {
   describe("devices", () => {
     let store: Store;
     beforeAll(() => {
       store = getStore();
     });
-    const { givenUser, givenDevice } = givens(getStore);
+    const { givenUser, givenDevice } = givens(getStore, getDb);
 
     it("registers a device with its credentials and audit events in one go, or nothing", async () => {
       const owner = await givenUser();
       const made = device(owner);
       const creds = credentials(made.id);
-      expect(await store.repos.devices.register(made, creds, [event(owner, { deviceId: made.id })])).toEqual(
-        await store.repos.apps.findById(owner.appId),
-      );
+      expect(
+        await store.repos.devices.applyTransition(
+          arrivalOf(made, creds, [event(owner, { deviceId: made.id })]),
+        ),
+      ).toEqual(await store.repos.apps.findById(owner.appId));
       expect(await store.repos.devices.findById(made.id)).toEqual(made);
       expect((await store.repos.credentials.findByAccessTokenHash(creds.accessTokenHash))?.device).toEqual(
         made,
@@ -40,7 +45,7 @@ export function describeDevicesContract(getStore: () => Store): void {
 
       const second = device(owner);
       await expectAppError(
-        store.repos.devices.register(second, credentials(second.id), [event(owner)]),
+        store.repos.devices.applyTransition(arrivalOf(second, credentials(second.id), [event(owner)])),
         "CONFLICT",
       );
       expect(await store.repos.devices.findById(second.id)).toBeNull();
@@ -94,23 +99,19 @@ export function describeDevicesContract(getStore: () => Store): void {
       expect(await store.repos.devices.listByUser(owner.id)).toEqual([...made].sort(byId).reverse());
     });
 
-    it("moves devices to a new state and says how many moved", async () => {
+    it("moves devices to a new state", async () => {
       const owner = await givenUser();
       const phone = await givenDevice(owner);
       const tablet = await givenDevice(owner, { deviceType: "TABLET", state: "INACTIVE" });
       const when = plusMs(t0, 60_000);
-      const moved = await store.repos.devices.setState(
-        [phone.id, tablet.id, newId(), "nope"],
-        "DEACTIVATED",
-        "USER_DISABLED",
-        when,
-      );
-      expect(moved).toBe(2);
+      const moves = movesOf([phone.id, tablet.id, newId(), "nope"], "DEACTIVATED", "USER_DISABLED", when);
+      expect(await store.repos.devices.applyTransition(moves)).toBeNull();
       const changed = { state: "DEACTIVATED", stateReason: "USER_DISABLED", stateChangedAt: when };
       expect(await store.repos.devices.findById(phone.id)).toEqual({ ...phone, ...changed });
       expect(await store.repos.devices.findById(tablet.id)).toEqual({ ...tablet, ...changed });
       expect(await store.repos.devices.listLiveByUser(owner.id)).toEqual([]);
-      expect(await store.repos.devices.setState([], "RESET", "RESET", when)).toBe(0);
+      expect(await store.repos.devices.applyTransition(movesOf([], "RESET", "RESET", when))).toBeNull();
+      expect(await store.repos.devices.findById(phone.id)).toEqual({ ...phone, ...changed });
     });
 
     it("records a sighting only when the stored one is older than notAfter", async () => {
@@ -129,7 +130,7 @@ export function describeDevicesContract(getStore: () => Store): void {
       it("refuses a second ACTIVE device with CONFLICT and keeps the first", async () => {
         const owner = await givenUser();
         const first = await givenDevice(owner);
-        await expectAppError(store.repos.devices.insert(device(owner, { deviceType: "TABLET" })), "CONFLICT");
+        await expectAppError(insertDevice(getDb(), device(owner, { deviceType: "TABLET" })), "CONFLICT");
         expect(await store.repos.devices.listByUser(owner.id)).toEqual([first]);
       });
 
@@ -137,7 +138,7 @@ export function describeDevicesContract(getStore: () => Store): void {
         const owner = await givenUser();
         await givenDevice(owner, { deviceType: "TABLET", state: "INACTIVE" });
         await expectAppError(
-          store.repos.devices.insert(device(owner, { deviceType: "TABLET", state: "INACTIVE" })),
+          insertDevice(getDb(), device(owner, { deviceType: "TABLET", state: "INACTIVE" })),
           "CONFLICT",
         );
       });
@@ -150,7 +151,9 @@ export function describeDevicesContract(getStore: () => Store): void {
         await givenDevice(owner, { state: "DEACTIVATED" });
         await givenDevice(owner, { state: "RESET" });
         await givenDevice(await givenUser(owner.appId));
-        await store.repos.devices.setState([first.id], "DEACTIVATED", "REPLACED_BY_NEWER_DEVICE", t0);
+        await store.repos.devices.applyTransition(
+          movesOf([first.id], "DEACTIVATED", "REPLACED_BY_NEWER_DEVICE", t0),
+        );
         const second = await givenDevice(owner);
         expect((await store.repos.devices.listLiveByUser(owner.id)).map((d) => d.state)).toContain("ACTIVE");
         expect(await store.repos.devices.findById(second.id)).toEqual(second);
@@ -162,11 +165,12 @@ export function describeDevicesContract(getStore: () => Store): void {
         const sneaky = device(owner);
         await expectAppError(
           store.transaction(async (tx) => {
-            await tx.devices.setState([first.id], "RESET", "RESET", t0);
+            await tx.devices.applyTransition(movesOf([first.id], "RESET", "RESET", t0));
             await tx.audit.append([event(owner)]);
-            await tx.devices.insert(device(owner, { state: "RESET" }));
-            await tx.devices.insert(sneaky);
-            await tx.devices.insert(device(owner));
+            for (const arriving of [device(owner, { state: "RESET" }), sneaky, device(owner)]) {
+              const audit = [event(owner, { deviceId: arriving.id })];
+              await tx.devices.applyTransition(arrivalOf(arriving, credentials(arriving.id), audit));
+            }
           }),
           "CONFLICT",
         );
@@ -181,7 +185,7 @@ export function describeDevicesContract(getStore: () => Store): void {
       const again = device(await givenUser(owner.appId), {
         registrationCodeHash: first.registrationCodeHash,
       });
-      await expectAppError(store.repos.devices.insert(again), "CONFLICT");
+      await expectAppError(insertDevice(getDb(), again), "CONFLICT");
       expect(await store.repos.devices.findByRegistrationCode(first.registrationCodeHash)).toEqual(first);
     });
   });

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
 import { expect } from "vitest";
+import type { Database } from "../../src/adapters/postgres/schema.js";
 import { AppError, type ErrorCode } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import type { ApiKey, App, Device, DeviceCredentials, User } from "../../src/domain/model.js";
 import type { AuditEvent, Store } from "../../src/ports/store.js";
+import { insertDevice } from "../support/device-rows.js";
 
 /**
  * What the per-port contract suites (apps, api-keys, users, devices, credentials,
@@ -123,8 +126,8 @@ export function event(owner: User, overrides: Partial<AuditEvent> = {}): AuditEv
   };
 }
 
-/** Helpers that write rows through the store the suite opened. */
-export function givens(getStore: () => Store) {
+/** Helpers that write rows through the store the suite opened (devices with SQL). */
+export function givens(getStore: () => Store, getDb?: () => Kysely<Database>) {
   async function givenApp(overrides: Partial<App> = {}): Promise<App> {
     const made = app(overrides);
     await getStore().repos.apps.insert(made);
@@ -138,8 +141,9 @@ export function givens(getStore: () => Store) {
   }
 
   async function givenDevice(owner: User, overrides: Partial<Device> = {}): Promise<Device> {
+    if (getDb === undefined) throw new Error("givenDevice writes with SQL: pass givens a getDb");
     const made = device(owner, overrides);
-    await getStore().repos.devices.insert(made);
+    await insertDevice(getDb(), made);
     return made;
   }
 

@@ -1,4 +1,6 @@
+import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/adapters/postgres/schema.js";
 import { AppError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
 import type { Store } from "../../src/ports/store.js";
@@ -9,12 +11,25 @@ import { describeCredentialsContract } from "./credentials.contract.js";
 import { describeDevicesContract } from "./devices.contract.js";
 import { describeStoreReadsContract } from "./store-reads.contract.js";
 import { describeStoreTransitionsContract } from "./store-transitions.contract.js";
-import { apiKey, app, device, event, expectAppError, givens, rejection, user } from "./store-fixtures.js";
+import { arrivalOf } from "../support/device-rows.js";
+import {
+  apiKey,
+  app,
+  credentials,
+  device,
+  event,
+  expectAppError,
+  givens,
+  rejection,
+  user,
+} from "./store-fixtures.js";
 import { describeUsersContract } from "./users.contract.js";
 
 export interface StoreHarness {
   /** A store on an empty database, already migrated to the latest schema. */
   readonly store: Store;
+  /** The database under the store, for rows the ports have no verb for (support/device-rows.ts). */
+  readonly db: Kysely<Database>;
   /** Closes the store (again: close() must be safe twice) and removes its database. */
   readonly cleanup: () => Promise<void>;
 }
@@ -40,14 +55,15 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       await harness?.cleanup();
     });
 
-    const { givenApp, givenUser, givenDevice } = givens(() => store);
+    const getDb = () => harness.db;
+    const { givenApp, givenUser, givenDevice } = givens(() => store, getDb);
 
     describeAppsContract(() => store);
     describeApiKeysContract(() => store);
-    describeUsersContract(() => store);
-    describeDevicesContract(() => store);
-    describeCredentialsContract(() => store);
-    describeAuditContract(() => store);
+    describeUsersContract(() => store, getDb);
+    describeDevicesContract(() => store, getDb);
+    describeCredentialsContract(() => store, getDb);
+    describeAuditContract(() => store, getDb);
 
     describeStoreReadsContract(() => store);
     describeStoreTransitionsContract(() => store);
@@ -76,7 +92,8 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
             await tx.apps.insert(made);
             await tx.apiKeys.insert(key);
             await tx.users.findOrCreateForUpdate(owner);
-            await tx.devices.insert(device(owner));
+            const arriving = device(owner);
+            await tx.devices.applyTransition(arrivalOf(arriving, credentials(arriving.id), [event(owner)]));
             await tx.audit.append([event(owner)]);
             expect(await tx.apps.findById(made.id)).toEqual(made);
             throw failure;

@@ -1,5 +1,7 @@
 import { randomBytes } from "node:crypto";
+import type { Kysely } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../../src/adapters/postgres/schema.js";
 import { newId } from "../../src/domain/ids.js";
 import type { Store } from "../../src/ports/store.js";
 import {
@@ -18,13 +20,13 @@ import {
  * What every UserRepository (src/ports/users.ts) must do. Called from describeStoreContract,
  * so Postgres and PGlite run the same expectations.
  */
-export function describeUsersContract(getStore: () => Store): void {
+export function describeUsersContract(getStore: () => Store, getDb: () => Kysely<Database>): void {
   describe("users", () => {
     let store: Store;
     beforeAll(() => {
       store = getStore();
     });
-    const { givenApp, givenUser, givenDevice } = givens(getStore);
+    const { givenApp, givenUser, givenDevice } = givens(getStore, getDb);
 
     it("creates a user for a new external id and restores it for the same one", async () => {
       const { id: appId } = await givenApp();
