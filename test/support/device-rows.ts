@@ -1,6 +1,6 @@
 import type { Kysely } from "kysely";
 import { translatingErrors } from "../../src/adapters/postgres/pg-errors.js";
-import { deviceToRow } from "../../src/adapters/postgres/row-mappers.js";
+import { deviceToRow } from "../../src/adapters/postgres/devices.table.js";
 import type { Database } from "../../src/adapters/postgres/schema.js";
 import type { AuditEvent } from "../../src/domain/audit.js";
 import type { DeviceTransition } from "../../src/domain/device-transitions.js";

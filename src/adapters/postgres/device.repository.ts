@@ -4,13 +4,10 @@ import type { AuditEvent } from "../../domain/audit.js";
 import type { StateChange } from "../../domain/device-transitions.js";
 import type { App, Device, DeviceCredentials, DeviceState, StateReason } from "../../domain/model.js";
 import type { DeviceRepository } from "../../ports/devices.js";
-import {
-  appFromRow,
-  auditEventsToRows,
-  credentialsToRow,
-  deviceFromRow,
-  deviceToRow,
-} from "./row-mappers.js";
+import { appFromRow } from "./apps.table.js";
+import { auditEventsToRows } from "./audit-events.table.js";
+import { credentialsToRow } from "./credentials.table.js";
+import { deviceFromRow, deviceToRow } from "./devices.table.js";
 import type { Database } from "./schema.js";
 
 export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
