@@ -1,34 +1,13 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { pino, type Logger as Pino } from "pino";
 import { withApiKeyCache } from "./adapters/caching/api-key-caching-store.js";
-import { MemoryAuthCodeStore } from "./adapters/memory/memory-auth-code-store.js";
-import { TtlApiKeyCache } from "./adapters/memory/ttl-api-key-cache.js";
-import { MemoryDeviceEventBus } from "./adapters/memory/memory-device-event-bus.js";
-import { MemoryRateLimiter } from "./adapters/memory/memory-rate-limiter.js";
+import { openCodesAndEvents, redisReady } from "./adapters/open-codes-and-events.js";
+import { openStore } from "./adapters/open-store.js";
 import { withBatchedAccessTokenLookups } from "./adapters/postgres/access-token-loader.js";
-import type { KyselyStore } from "./adapters/postgres/kysely-store.js";
-import { createPGliteStore } from "./adapters/postgres/pglite-store.js";
-import { createPostgresStore } from "./adapters/postgres/postgres-store.js";
-import { RedisApiKeyCache } from "./adapters/redis/redis-api-key-cache.js";
-import { RedisAuthCodeStore } from "./adapters/redis/redis-auth-code-store.js";
-import { RedisDeviceEventBus } from "./adapters/redis/redis-device-event-bus.js";
-import { RedisRateLimiter } from "./adapters/redis/redis-rate-limiter.js";
-import {
-  closeRedisClient,
-  createRedisClient,
-  createRedisClusterClient,
-  whenRedisReady,
-} from "./adapters/redis/redis-client.js";
 import type { Config } from "./config.js";
 import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
 import { acquireEmbeddedLock } from "./embedded-lock.js";
 import { listenOrExplain } from "./startup-error.js";
-import type { ApiKeyCache } from "./ports/api-key-cache.js";
-import type { AuthCodeStore } from "./ports/auth-code-store.js";
 import { systemClock, type Clock } from "./ports/clock.js";
-import type { DeviceEventBus } from "./ports/device-event-bus.js";
-import type { RateLimiter } from "./ports/rate-limiter.js";
 import { AdminAuthenticator } from "./services/admin-authenticator.js";
 import { AdminService } from "./services/admin.service.js";
 import { ApiKeyAuthenticator } from "./services/api-key-authenticator.js";
@@ -242,82 +221,4 @@ export async function runJanitorPass(config: Config, log: Pino): Promise<Janitor
   } finally {
     await store.close();
   }
-}
-
-async function openStore(config: Config, log: Pino): Promise<KyselyStore> {
-  if (config.databaseUrl !== null) {
-    return createPostgresStore({
-      url: config.databaseUrl,
-      poolMax: config.dbPoolMax,
-      onIdleConnectionError: (error) => log.warn({ err: error }, "idle postgres connection failed"),
-    });
-  }
-  const dataDir = join(config.dataDir, "pgdata");
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
-  return createPGliteStore({ dataDir });
-}
-
-async function openCodesAndEvents(
-  config: Config,
-  log: Pino,
-  closers: Array<() => Promise<void>>,
-): Promise<{
-  codes: AuthCodeStore;
-  events: DeviceEventBus;
-  limiter: RateLimiter;
-  apiKeyCache: ApiKeyCache | null;
-}> {
-  const onError = (error: unknown): void => log.warn({ err: error }, "device event bus error");
-  if (config.redisUrl === null) {
-    const codes = new MemoryAuthCodeStore({ clock: systemClock });
-    const events = new MemoryDeviceEventBus({ onError });
-    const limiter = new MemoryRateLimiter({ clock: systemClock });
-    closers.push(
-      () => codes.close(),
-      () => events.close(),
-      () => limiter.close(),
-    );
-    // Without Redis, instances on one Postgres could not tell each other of a revocation:
-    // only the embedded database (one process by construction) caches API keys.
-    const apiKeyCache = config.databaseUrl === null ? new TtlApiKeyCache() : null;
-    if (apiKeyCache !== null) closers.push(() => apiKeyCache.close());
-    return { codes, events, limiter, apiKeyCache };
-  }
-  let lastError = "";
-  const redisOptions = {
-    connectionName: "userlink",
-    onError: (error: Error) => {
-      // Every failed reconnect repeats the error; say it once per change.
-      if (error.message === lastError) return;
-      lastError = error.message;
-      log.warn({ err: error }, "redis connection error");
-    },
-  };
-  const redis = config.redisCluster
-    ? createRedisClusterClient(config.redisClusterNodes, redisOptions)
-    : createRedisClient(config.redisUrl, redisOptions);
-  redis.on("ready", () => (lastError = ""));
-  try {
-    await whenRedisReady(redis);
-  } catch (error) {
-    await closeRedisClient(redis);
-    throw error;
-  }
-  const codes = new RedisAuthCodeStore(redis, { keyPrefix: config.redisKeyPrefix, clock: systemClock });
-  closers.push(() => codes.close());
-  const events = await RedisDeviceEventBus.create(redis, { keyPrefix: config.redisKeyPrefix, onError });
-  closers.push(() => events.close());
-  // Shares the codes' connection (the code store closes it).
-  const limiter = new RedisRateLimiter(redis, { keyPrefix: config.redisKeyPrefix });
-  const apiKeyCache = await RedisApiKeyCache.create(redis, {
-    keyPrefix: config.redisKeyPrefix,
-    onError: (error) => log.warn({ err: error }, "api key cache error"),
-  });
-  closers.push(() => apiKeyCache.close());
-  return { codes, events, limiter, apiKeyCache };
-}
-
-/** For the metrics: the code store's Redis connection state, null when there is none. */
-function redisReady(codes: AuthCodeStore): boolean | null {
-  return codes instanceof RedisAuthCodeStore ? codes.connectionReady() : null;
 }

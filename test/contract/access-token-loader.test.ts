@@ -12,6 +12,7 @@ import { newId } from "../../src/domain/ids.js";
 import { hashSecret } from "../../src/domain/secrets.js";
 import type { CredentialRepository } from "../../src/ports/store.js";
 import { createTestDatabase, createTestPGliteDir, type TestDatabase } from "../support/postgres.js";
+import { movesOf } from "../support/device-rows.js";
 import { describeStoreContract } from "./store.contract.js";
 
 // The whole store contract holds with the lookups batched, on both databases.
@@ -21,6 +22,7 @@ describeStoreContract("postgres, batched access-token lookups", async () => {
   await store.migrateToLatest();
   return {
     store: withBatchedAccessTokenLookups(store),
+    db: store.db,
     cleanup: async () => {
       await store.close();
       await database.drop();
@@ -34,6 +36,7 @@ describeStoreContract("pglite, batched access-token lookups", async () => {
   await store.migrateToLatest();
   return {
     store: withBatchedAccessTokenLookups(store),
+    db: store.db,
     cleanup: async () => {
       await store.close();
       await dir.cleanup();
@@ -101,7 +104,9 @@ describe("access-token lookups of one tick (postgres)", () => {
     const hash = hashSecret(seededAccessToken(7));
     const before = await credentials.findByAccessTokenHash(hash);
     expect(before?.device.state).toBe("ACTIVE");
-    await store.repos.devices.setState([before!.device.id], "DEACTIVATED", "RESET", new Date());
+    await store.repos.devices.applyTransition(
+      movesOf([before!.device.id], "DEACTIVATED", "RESET", new Date()),
+    );
     statements = [];
     const after = await credentials.findByAccessTokenHash(hash);
     expect(statements).toHaveLength(1);

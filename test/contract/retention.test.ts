@@ -7,6 +7,7 @@ import { newId } from "../../src/domain/ids.js";
 import type { ApiKey, App, Device, DeviceState, StateReason, User } from "../../src/domain/model.js";
 import type { AuditEvent } from "../../src/ports/store.js";
 import { Janitor, type RetentionPolicy } from "../../src/services/janitor.service.js";
+import { insertDevice } from "../support/device-rows.js";
 import { createTestDatabase, createTestPGliteDir } from "../support/postgres.js";
 
 const DAY = 86_400_000;
@@ -107,7 +108,7 @@ for (const [name, make] of Object.entries(HARNESSES)) {
         stateChangedAt: leftAt,
         lastSeenAt: null,
       };
-      await store.repos.devices.insert(device);
+      await insertDevice(store.db, device);
       const first = {
         deviceId: device.id,
         accessTokenHash: hash(),

@@ -5,9 +5,10 @@ import { createPGliteStore } from "../../src/adapters/postgres/pglite-store.js";
 import { createPostgresStore } from "../../src/adapters/postgres/postgres-store.js";
 import { AppError } from "../../src/domain/errors.js";
 import { newId } from "../../src/domain/ids.js";
-import type { App, Device, User } from "../../src/domain/model.js";
-import type { Repositories } from "../../src/ports/store.js";
+import type { App, Device, DeviceCredentials, User } from "../../src/domain/model.js";
+import type { AuditEvent, Repositories } from "../../src/ports/store.js";
 import { createTestDatabase, createTestPGliteDir, type TestDatabase } from "../support/postgres.js";
+import { arrivalOf } from "../support/device-rows.js";
 import { describeStoreContract } from "./store.contract.js";
 
 describeStoreContract("postgres", async () => {
@@ -16,6 +17,7 @@ describeStoreContract("postgres", async () => {
   await store.migrateToLatest();
   return {
     store,
+    db: store.db,
     cleanup: async () => {
       await store.close();
       await database.drop();
@@ -29,6 +31,7 @@ describeStoreContract("pglite", async () => {
   await store.migrateToLatest();
   return {
     store,
+    db: store.db,
     cleanup: async () => {
       await store.close();
       await dir.cleanup();
@@ -91,6 +94,30 @@ describe("Store on Postgres: concurrency", () => {
     };
   }
 
+  function credentialsOf(device: Device): DeviceCredentials {
+    return {
+      deviceId: device.id,
+      accessTokenHash: randomBytes(32).toString("hex"),
+      accessTokenExpiresAt: new Date(t0.getTime() + 3600_000),
+      refreshTokenHash: randomBytes(32).toString("hex"),
+      issuedAt: t0,
+    };
+  }
+
+  function arrivedEvent(device: Device): AuditEvent {
+    return {
+      appId: device.appId,
+      userId: device.userId,
+      deviceId: device.id,
+      kind: "device.state_changed",
+      state: device.state,
+      reason: device.stateReason,
+      details: {},
+      occurredAt: t0,
+      actor: { kind: "SYSTEM", id: "" },
+    };
+  }
+
   it("creates one user of 20 racing transactions for one new external id", async () => {
     const { id: appId } = await givenApp();
     const results = await Promise.all(
@@ -142,7 +169,7 @@ describe("Store on Postgres: concurrency", () => {
     const results = await Promise.allSettled(
       [phone(owner), phone(owner)].map((device) =>
         store.transaction(async (tx) => {
-          await tx.devices.insert(device);
+          await tx.devices.applyTransition(arrivalOf(device, credentialsOf(device), [arrivedEvent(device)]));
           await sleep(50);
         }),
       ),

@@ -1,13 +1,9 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { ApiKeyRepository } from "../../ports/api-keys.js";
-import {
-  apiKeyFromRow,
-  apiKeyToRow,
-  appFromPrefixedRow,
-  PREFIXED_APP_COLUMNS,
-  toNumber,
-} from "./row-mappers.js";
+import { apiKeyFromRow, apiKeyToRow } from "./api-keys.table.js";
+import { appFromPrefixedRow, PREFIXED_APP_COLUMNS } from "./apps.table.js";
+import { toNumber } from "./column-types.js";
 import type { Database } from "./schema.js";
 
 export function createApiKeyRepository(db: Kysely<Database>): ApiKeyRepository {

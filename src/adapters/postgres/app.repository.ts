@@ -1,8 +1,9 @@
 import { sql, type Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { AppRepository } from "../../ports/apps.js";
-import { appFromRow, appToRow } from "./row-mappers.js";
-import type { AppRowUpdate, Database } from "./schema.js";
+import { appFromRow, appToRow } from "./apps.table.js";
+import type { Database } from "./schema.js";
+import type { AppRowUpdate } from "./apps.table.js";
 
 export function createAppRepository(db: Kysely<Database>): AppRepository {
   const findById: AppRepository["findById"] = async (id) => {

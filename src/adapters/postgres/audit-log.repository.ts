@@ -1,7 +1,7 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
 import type { AuditLog } from "../../ports/audit.js";
-import { auditEventFromRow, auditEventsToRows, recordedAuditEventFromRow } from "./row-mappers.js";
+import { auditEventFromRow, auditEventsToRows, recordedAuditEventFromRow } from "./audit-events.table.js";
 import type { Database } from "./schema.js";
 
 export function createAuditLog(db: Kysely<Database>): AuditLog {

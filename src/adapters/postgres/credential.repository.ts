@@ -3,14 +3,10 @@ import { isId } from "../../domain/ids.js";
 import type { StoredTokens } from "../../domain/credentials.js";
 import type { CredentialLookup, CredentialRepository } from "../../ports/credentials.js";
 import { inTransaction } from "./in-transaction.js";
-import {
-  appFromPrefixedRow,
-  credentialsFromRow,
-  credentialsToRow,
-  deviceFromRow,
-  PREFIXED_APP_COLUMNS,
-  toNumber,
-} from "./row-mappers.js";
+import { appFromPrefixedRow, PREFIXED_APP_COLUMNS } from "./apps.table.js";
+import { toNumber } from "./column-types.js";
+import { credentialsFromRow, credentialsToRow } from "./credentials.table.js";
+import { deviceFromRow } from "./devices.table.js";
 import type { Database } from "./schema.js";
 
 /**

@@ -1,20 +1,18 @@
 import type { Kysely } from "kysely";
 import { isId } from "../../domain/ids.js";
+import type { AuditEvent } from "../../domain/audit.js";
 import type { StateChange } from "../../domain/device-transitions.js";
+import type { App, Device, DeviceCredentials, DeviceState, StateReason } from "../../domain/model.js";
 import type { DeviceRepository } from "../../ports/devices.js";
-import {
-  appFromRow,
-  auditEventsToRows,
-  credentialsToRow,
-  deviceFromRow,
-  deviceToRow,
-} from "./row-mappers.js";
+import { appFromRow } from "./apps.table.js";
+import { auditEventsToRows } from "./audit-events.table.js";
+import { credentialsToRow } from "./credentials.table.js";
+import { deviceFromRow, deviceToRow } from "./devices.table.js";
 import type { Database } from "./schema.js";
 
 export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
-  const repository = createRows(db);
   return {
-    ...repository,
+    ...createQueries(db),
     async applyTransition({ changes, arrival, audit }) {
       // One UPDATE per distinct (state, reason, time): a transition has one or two.
       const groups = new Map<string, StateChange[]>();
@@ -25,18 +23,18 @@ export function createDeviceRepository(db: Kysely<Database>): DeviceRepository {
       for (const [first, ...rest] of groups.values()) {
         if (first === undefined) continue;
         const ids = [first, ...rest].map((c) => c.deviceId);
-        await repository.setState(ids, first.state, first.reason, first.at);
+        await setState(db, ids, first.state, first.reason, first.at);
       }
       // Replaced devices leave before the arrival takes their slot in the unique index.
-      if (arrival !== null) return repository.register(arrival.device, arrival.credentials, audit);
+      if (arrival !== null) return register(db, arrival.device, arrival.credentials, audit);
       if (audit.length > 0) await db.insertInto("audit_events").values(auditEventsToRows(audit)).execute();
       return null;
     },
   };
 }
 
-/** The plain queries; applyTransition above composes them. */
-function createRows(db: Kysely<Database>): Omit<DeviceRepository, "applyTransition"> {
+/** The reads and the sighting; applyTransition above writes every state change. */
+function createQueries(db: Kysely<Database>): Omit<DeviceRepository, "applyTransition"> {
   const newestFirst = (userId: string) =>
     db
       .selectFrom("devices")
@@ -46,29 +44,6 @@ function createRows(db: Kysely<Database>): Omit<DeviceRepository, "applyTransiti
       .orderBy("id", "desc");
 
   return {
-    async insert(device) {
-      // A second live device of the same state violates a partial unique index:
-      // pg-errors turns that into CONFLICT.
-      await db.insertInto("devices").values(deviceToRow(device)).execute();
-    },
-
-    async register(device, credentials, events) {
-      // Data-modifying CTEs: one round trip instead of four (three inserts and the app).
-      // Each runs to completion though the SELECT reads none of them, and the
-      // credentials' foreign key is checked at the end, when the device row exists.
-      const app = await db
-        .with("registered_device", (q) => q.insertInto("devices").values(deviceToRow(device)))
-        .with("registered_credentials", (q) =>
-          q.insertInto("device_credentials").values(credentialsToRow(credentials)),
-        )
-        .with("registered_events", (q) => q.insertInto("audit_events").values(auditEventsToRows(events)))
-        .selectFrom("apps")
-        .selectAll()
-        .where("id", "=", device.appId)
-        .executeTakeFirst();
-      return app ? appFromRow(app) : null;
-    },
-
     async findById(id) {
       if (!isId(id)) return null;
       const row = await db.selectFrom("devices").selectAll().where("id", "=", id).executeTakeFirst();
@@ -106,17 +81,6 @@ function createRows(db: Kysely<Database>): Omit<DeviceRepository, "applyTransiti
       return rows.map(deviceFromRow);
     },
 
-    async setState(ids, state, reason, at) {
-      const valid = ids.filter(isId);
-      if (valid.length === 0) return 0;
-      const result = await db
-        .updateTable("devices")
-        .set({ state, state_reason: reason, state_changed_at: at })
-        .where("id", "in", valid)
-        .executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-
     async touchLastSeen(id, at, notAfter) {
       if (!isId(id)) return;
       await db
@@ -127,4 +91,49 @@ function createRows(db: Kysely<Database>): Omit<DeviceRepository, "applyTransiti
         .execute();
     },
   };
+}
+
+/**
+ * A registration in one statement: the device, its credentials and the audit events of
+ * its arrival (at least one); returns the device's app read by the same statement. A
+ * second live device of one state violates a partial unique index, a reused code the
+ * code's unique index: pg-errors turns both into CONFLICT, and nothing is written.
+ */
+async function register(
+  db: Kysely<Database>,
+  device: Device,
+  credentials: DeviceCredentials,
+  events: readonly AuditEvent[],
+): Promise<App | null> {
+  // Data-modifying CTEs: one round trip instead of four (three inserts and the app).
+  // Each runs to completion though the SELECT reads none of them, and the
+  // credentials' foreign key is checked at the end, when the device row exists.
+  const app = await db
+    .with("registered_device", (q) => q.insertInto("devices").values(deviceToRow(device)))
+    .with("registered_credentials", (q) =>
+      q.insertInto("device_credentials").values(credentialsToRow(credentials)),
+    )
+    .with("registered_events", (q) => q.insertInto("audit_events").values(auditEventsToRows(events)))
+    .selectFrom("apps")
+    .selectAll()
+    .where("id", "=", device.appId)
+    .executeTakeFirst();
+  return app ? appFromRow(app) : null;
+}
+
+/** Moves the devices to `state`/`reason` as of `at`. */
+async function setState(
+  db: Kysely<Database>,
+  ids: readonly string[],
+  state: DeviceState,
+  reason: StateReason,
+  at: Date,
+): Promise<void> {
+  const valid = ids.filter(isId);
+  if (valid.length === 0) return;
+  await db
+    .updateTable("devices")
+    .set({ state, state_reason: reason, state_changed_at: at })
+    .where("id", "in", valid)
+    .execute();
 }

@@ -3,7 +3,7 @@ import { AppError } from "../../domain/errors.js";
 import { isId } from "../../domain/ids.js";
 import type { UserRepository } from "../../ports/users.js";
 import { inTransaction } from "./in-transaction.js";
-import { userFromRow, userToRow } from "./row-mappers.js";
+import { userFromRow, userToRow } from "./users.table.js";
 import type { Database } from "./schema.js";
 
 export function createUserRepository(db: Kysely<Database>): UserRepository {

@@ -14,7 +14,8 @@ import { CorsPolicy } from "./cors.js";
 import { GrpcUpstream } from "./grpc-upstream.js";
 import { sniffProtocol, type WireProtocol } from "./protocol-sniffer.js";
 import { trailersOf, translatorStatus } from "./translator-status.js";
-import { GrpcWebTranslator, type WebRequest } from "./translator.js";
+import type { WebRequest } from "./relay-headers.js";
+import { GrpcWebTranslator } from "./translator.js";
 
 /** Largest gRPC-Web request body accepted (decoded); the gRPC server's own limit. */
 export const MAX_GRPC_WEB_REQUEST_BYTES = 1024 * 1024;

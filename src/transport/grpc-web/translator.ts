@@ -1,14 +1,9 @@
-import type { IncomingMessage } from "node:http";
-import {
-  constants,
-  type ClientHttp2Stream,
-  type Http2ServerRequest,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-} from "node:http2";
+import { constants, type ClientHttp2Stream } from "node:http2";
 import type { Logger } from "../../ports/logger.js";
 import { isTranslatorStatus, type CallProtocol, type CallResponse } from "./call-protocol.js";
 import type { GrpcUpstream } from "./grpc-upstream.js";
+import { readBody } from "./read-body.js";
+import { metadataOf, trailerLines, upstreamHeaders, type WebRequest } from "./relay-headers.js";
 import {
   statusOfHttpStatus,
   statusOfReset,
@@ -16,40 +11,10 @@ import {
   translatorStatus,
   type TranslatorStatus,
 } from "./translator-status.js";
-import type { HeaderValue, WebResponseTarget } from "./web-response.js";
-
-export type WebRequest = IncomingMessage | Http2ServerRequest;
+import type { WebResponseTarget } from "./web-response.js";
 
 /** `/package.Service/Method`: nothing else is a gRPC call. */
 const METHOD_PATH = /^\/[A-Za-z_][\w.]*\/[A-Za-z_]\w*$/;
-
-// Not passed on to the gRPC server: hop-by-hop, what the translation replaces, and
-// grpc-* and connect-* headers (the deadline is set from the protocol's own header;
-// compression is not negotiated through us).
-const DROPPED_REQUEST_HEADERS = new Set([
-  "host",
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "transfer-encoding",
-  "upgrade",
-  "http2-settings",
-  "te",
-  "content-length",
-  "content-type",
-  "accept",
-  "accept-encoding",
-  "x-grpc-web",
-  "content-encoding",
-]);
-// Not passed back to the client: HTTP/2 framing and what the gRPC-Web response sets.
-const DROPPED_RESPONSE_HEADERS = new Set([
-  "content-type",
-  "content-length",
-  "date",
-  "grpc-encoding",
-  "grpc-accept-encoding",
-]);
 
 export interface TranslatorOptions {
   readonly upstream: GrpcUpstream;
@@ -236,86 +201,4 @@ class RelayedCall {
 
 function errorCode(error: Error): unknown {
   return (error as Error & { code?: unknown }).code;
-}
-
-/** The request's headers as gRPC metadata, plus what gRPC over HTTP/2 requires. */
-function upstreamHeaders(req: WebRequest, path: string, timeout: string | undefined): OutgoingHttpHeaders {
-  const headers: OutgoingHttpHeaders = {
-    ":method": "POST",
-    ":path": path,
-    "content-type": "application/grpc",
-    te: "trailers",
-  };
-  // Headers the Connection header names are hop-by-hop too.
-  const hopByHop = new Set(
-    String(req.headers.connection ?? "")
-      .split(",")
-      .map((name) => name.trim().toLowerCase()),
-  );
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined || name.startsWith(":") || DROPPED_REQUEST_HEADERS.has(name)) continue;
-    if (hopByHop.has(name)) continue;
-    if (name.startsWith("grpc-") || name.startsWith("connect-")) continue;
-    headers[name] = value;
-  }
-  if (timeout !== undefined) headers["grpc-timeout"] = timeout;
-  const peer = req.socket.remoteAddress;
-  if (peer !== undefined) {
-    const forwarded = req.headers["x-forwarded-for"];
-    headers["x-forwarded-for"] = forwarded === undefined ? peer : `${String(forwarded)}, ${peer}`;
-  }
-  return headers;
-}
-
-function metadataOf(headers: IncomingHttpHeaders): Array<[string, HeaderValue]> {
-  const metadata: Array<[string, HeaderValue]> = [];
-  for (const [name, value] of Object.entries(headers)) {
-    if (value === undefined || name.startsWith(":") || DROPPED_RESPONSE_HEADERS.has(name)) continue;
-    metadata.push([name, value]);
-  }
-  return metadata;
-}
-
-function trailerLines(headers: IncomingHttpHeaders): Array<[string, string]> {
-  const lines: Array<[string, string]> = [];
-  for (const [name, value] of metadataOf(headers)) {
-    for (const item of typeof value === "string" ? [value] : value) lines.push([name, item]);
-  }
-  return lines;
-}
-
-/** The whole body, unless it grows past `limit`, takes too long, or the client goes away. */
-function readBody(
-  req: WebRequest,
-  limit: number,
-  timeoutMs: number,
-): Promise<Buffer | "too-large" | "too-slow" | "gone"> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const timer = setTimeout(() => {
-      req.pause();
-      settle("too-slow");
-    }, timeoutMs);
-    const settle = (result: Buffer | "too-large" | "too-slow" | "gone"): void => {
-      clearTimeout(timer);
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("close", onClose);
-      req.off("error", onClose);
-      resolve(result);
-    };
-    const onData = (chunk: Buffer): void => {
-      size += chunk.length;
-      if (size <= limit) return void chunks.push(chunk);
-      req.pause();
-      settle("too-large");
-    };
-    const onEnd = (): void => settle(Buffer.concat(chunks, size));
-    const onClose = (): void => settle("gone");
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("close", onClose);
-    req.on("error", onClose);
-  });
 }

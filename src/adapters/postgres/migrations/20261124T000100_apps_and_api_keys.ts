@@ -1,7 +1,7 @@
 import { sql, type Kysely } from "kysely";
 
 // Migrations take Kysely<unknown>: they are frozen history and must not follow later
-// changes of schema.ts.
+// changes of schema.ts and the *.table.ts files.
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable("apps")
