@@ -23,13 +23,13 @@ import { startPrivateRedis, type PrivateRedis } from "./support/private-redis.js
 import { byProfile, report } from "./support/report.js";
 import { spawnServer, type ServerProcess } from "./support/server-process.js";
 import { startTcpProxy, type TcpProxy } from "./support/tcp-proxy.js";
+import { sleep, waitFor } from "./support/wait.js";
 
 const FAULT_MS = byProfile(3_000, 15_000);
 /** A blackhole lasts at least this long: past every client-side timeout of the service. */
 const BLACKHOLE_MS = 8_000;
 /** Longest wait for the flow to work again once the dependency is back. */
 const RECOVERY_LIMIT_MS = 30_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sha256 = (text: string) => createHash("sha256").update(text, "utf8").digest("hex");
 
 describe("faults under steady load from a second process (real, two server processes)", () => {
@@ -98,15 +98,6 @@ describe("faults under steady load from a second process (real, two server proce
     if (dir && process.env.RELIABILITY_KEEP !== "1") await rm(dir, { recursive: true, force: true });
     else if (dir) console.log(`kept ${dir}`);
   });
-
-  async function waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (!ready()) {
-      if (Date.now() > deadline) return false;
-      await sleep(100);
-    }
-    return true;
-  }
 
   /**
    * Applies `fault` for FAULT_MS under the load, undoes it, and waits until the flow
