@@ -13,6 +13,7 @@ import { checkInvariants, query, violationCount } from "./support/invariants.js"
 import { startNginx, type RunningNginx } from "./support/nginx.js";
 import { byProfile, report } from "./support/report.js";
 import { startRollingLoad, type RollingEvent, type RunningRollingLoad } from "./support/rolling-load.js";
+import { sleep, waitFor } from "./support/wait.js";
 
 const INSTANCES = 3;
 const ROUNDS = byProfile(1, 3);
@@ -20,16 +21,6 @@ const ROUNDS = byProfile(1, 3);
 const PAUSE_MS = byProfile(1_000, 5_000);
 /** Until the load runs with every stream open (the full profile makes 300 devices first). */
 const WARM_MS = byProfile(60_000, 180_000);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function waitFor(ready: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ready()) {
-    if (Date.now() > deadline) return false;
-    await sleep(100);
-  }
-  return true;
-}
 
 describe("rolling restart of three built instances behind nginx, under load (real)", () => {
   let dir: string;
