@@ -14,6 +14,7 @@ import { translatorStatus, type TranslatorStatus } from "./translator-status.js"
 import {
   closeConnectionIfUnread,
   endResponse,
+  writeHead,
   type HeaderValue,
   type WebResponseTarget,
 } from "./web-response.js";
@@ -90,16 +91,7 @@ class ConnectStreamResponse implements CallResponse {
   sendHeaders(metadata: Iterable<readonly [string, HeaderValue]> = []): void {
     const res = this.#res;
     if (res.headersSent) return;
-    for (const [name, value] of Object.entries(this.#headers)) res.setHeader(name, value);
-    for (const [name, value] of metadata) {
-      try {
-        res.setHeader(name, value as string | string[]);
-      } catch {
-        // A value HTTP/2 carried that HTTP/1.1 cannot: that header is left out.
-      }
-    }
-    res.setHeader("content-type", `application/connect+${this.#codec}`);
-    res.writeHead(200);
+    writeHead(res, 200, this.#headers, metadata, `application/connect+${this.#codec}`);
     if ("flushHeaders" in res) res.flushHeaders();
   }
 

@@ -13,6 +13,7 @@ import { translatorStatus } from "./translator-status.js";
 import {
   closeConnectionIfUnread,
   endResponse,
+  writeHead,
   type HeaderValue,
   type WebResponseTarget,
 } from "./web-response.js";
@@ -95,9 +96,9 @@ class ConnectUnaryResponse implements CallResponse {
     if (this.ended) return;
     this.#ended = true;
     const outcome = connectOutcome(trailers);
-    const headers: Record<string, HeaderValue> = { ...this.#headers };
-    for (const [name, value] of this.#metadata) headers[name] = value;
-    for (const [name, values] of outcome.trailers) headers[`trailer-${name}`] = values;
+    // Unary Connect has no trailers: the gRPC trailers travel as `trailer-` headers.
+    const metadata: Array<readonly [string, HeaderValue]> = [...this.#metadata];
+    for (const [name, values] of outcome.trailers) metadata.push([`trailer-${name}`, values]);
 
     let status = 200;
     let body: Uint8Array | string;
@@ -118,15 +119,7 @@ class ConnectUnaryResponse implements CallResponse {
     const res = this.#res;
     const unread = options.closeConnection === true;
     closeConnectionIfUnread(res, unread);
-    for (const [name, value] of Object.entries(headers)) {
-      try {
-        res.setHeader(name, value as string | string[]);
-      } catch {
-        // A value HTTP/2 carried that HTTP/1.1 cannot: that header is left out.
-      }
-    }
-    res.setHeader("content-type", contentType);
-    res.writeHead(status);
+    writeHead(res, status, this.#headers, metadata, contentType);
     endResponse(res, body, unread);
   }
 

@@ -37,16 +37,7 @@ export class WebResponse {
   /** Sends the status line and headers now, so the client sees them before any message. */
   sendHeaders(metadata: Iterable<readonly [string, HeaderValue]> = []): void {
     if (this.#res.headersSent) return;
-    for (const [name, value] of Object.entries(this.#baseHeaders)) this.#res.setHeader(name, value);
-    for (const [name, value] of metadata) {
-      try {
-        this.#res.setHeader(name, value as string | string[]);
-      } catch {
-        // A value HTTP/2 carried that HTTP/1.1 cannot: that header is left out.
-      }
-    }
-    this.#res.setHeader("content-type", this.#contentType);
-    this.#res.writeHead(200);
+    writeHead(this.#res, 200, this.#baseHeaders, metadata, this.#contentType);
     if ("flushHeaders" in this.#res) this.#res.flushHeaders();
   }
 
@@ -76,6 +67,30 @@ export class WebResponse {
     const frame = encodeTrailerFrame(trailers);
     endResponse(res, this.#text ? encodeBase64(frame) : frame, unread);
   }
+}
+
+/**
+ * Writes the status line: our own `headers`, then the call's metadata as the gRPC server
+ * sent it, then the content type. Every answer of the port (gRPC-Web, Connect unary and
+ * streaming) goes through here.
+ */
+export function writeHead(
+  res: WebResponseTarget,
+  status: number,
+  headers: Readonly<Record<string, string>>,
+  metadata: Iterable<readonly [string, HeaderValue]>,
+  contentType: string,
+): void {
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  for (const [name, value] of metadata) {
+    try {
+      res.setHeader(name, value as string | string[]);
+    } catch {
+      // A value HTTP/2 carried that HTTP/1.1 cannot: that header is left out.
+    }
+  }
+  res.setHeader("content-type", contentType);
+  res.writeHead(status);
 }
 
 /** Before the headers go: an HTTP/1.1 answer to a body left unread closes the connection. */
