@@ -2,7 +2,7 @@ import { pino, type Logger as Pino } from "pino";
 import { withApiKeyCache } from "./adapters/caching/api-key-caching-store.js";
 import { openCodesAndEvents, redisReady } from "./adapters/open-codes-and-events.js";
 import { openStore } from "./adapters/open-store.js";
-import { withBatchedAccessTokenLookups } from "./adapters/postgres/access-token-loader.js";
+import { withBatchedLookups } from "./adapters/postgres/batched-lookups-store.js";
 import type { Config } from "./config.js";
 import { loadOrCreateAdminToken } from "./embedded-admin-token.js";
 import { acquireEmbeddedLock } from "./embedded-lock.js";
@@ -118,7 +118,7 @@ export async function startUserlink(config: Config, options: StartOptions = {}):
     const rateLimits = new RateLimits({ limiter, settings: config.rateLimits, clock: systemClock, log });
     const clock = options.clock ?? systemClock;
     // The API-key lookup through a cache where every instance hears of revocations.
-    const batched = withBatchedAccessTokenLookups(store);
+    const batched = withBatchedLookups(store);
     const servicesStore = apiKeyCache === null ? batched : withApiKeyCache(batched, apiKeyCache);
     const deps: ServiceDeps = { store: servicesStore, codes, events, clock, log, rateLimits };
     // Retention (README "Retention"): passes on a schedule, one instance at a time.
