@@ -115,9 +115,17 @@ export class CreateUserUseCase {
       // A code for a user that has since been deleted (and maybe linked anew) is dead,
       // and so is any code older than a delete of its external id (rule 8). Checked
       // with the user's row locked, so a delete cannot slip in between.
-      const userGoneSinceIssue = record.userId !== null && record.userId !== user.id;
+      if (record.userId !== null && record.userId !== user.id) {
+        throw new AppError("AUTH_CODE_INVALID", "the code's user was deleted");
+      }
+      // A code issued to this very user, whose row is still here and now locked by us:
+      // no delete of it has committed since the code was issued (a delete removes the
+      // row, and ids are never reused), and one still waiting for the lock erases this
+      // registration with the user. Only a code issued to no user can be older than a
+      // delete of its external id; that is what the revocation marks are for.
+      const issuedToThisUser = record.userId === user.id;
       if (
-        userGoneSinceIssue ||
+        !issuedToThisUser &&
         (await codes.isRevoked(record.appId, record.externalUserId, record.issuedAt))
       ) {
         throw new AppError("AUTH_CODE_INVALID", "the code's user was deleted");

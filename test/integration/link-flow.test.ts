@@ -157,6 +157,23 @@ describe.each(BACKENDS)("the link flow through gRPC (%s)", (backend) => {
     expect(fresh.restored).toBe(false);
   });
 
+  it("does not accept a code issued to no user yet, once the user it would have found was deleted", async () => {
+    const link = server.link(apiKey);
+    // Issued while the external id names nobody: the code carries no user id, so only
+    // the revocation of the delete can tell that it is older than the delete.
+    const early = await link.requestAuthCode({ externalUserId: "created-then-deleted" });
+    expect(early.existingUser).toBe(false);
+    await linkDevice(server, apiKey, "created-then-deleted");
+    await link.deleteUser({ user: { $case: "externalUserId", value: "created-then-deleted" } });
+    await expectGrpcError(
+      server.device().createUser({ ...phone(), authenticationCode: early.authenticationCode }),
+      {
+        code: Status.UNAUTHENTICATED,
+        reason: "AUTH_CODE_INVALID",
+      },
+    );
+  });
+
   it("answers the health check", async () => {
     const health = createClient(HealthDefinition, server.raw());
     expect(await health.check({ service: "" })).toMatchObject({ status: 1 });
