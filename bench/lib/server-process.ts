@@ -1,7 +1,19 @@
 import { readFileSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { spawnUserlink } from "../../test/support/userlink-process.js";
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
+
+/**
+ * What is measured: the built server, as production runs it (`npm run bench` builds it
+ * first when stale); BENCH_USERLINK_BIN names another build (A/B), or `sources` for the
+ * checked-out TypeScript through tsx's loader.
+ */
+function serverBin(): string | undefined {
+  const chosen = process.env.BENCH_USERLINK_BIN;
+  if (chosen === "sources") return undefined;
+  return chosen ?? fileURLToPath(new URL("../../dist/src/cli/main.js", import.meta.url));
+}
 
 export interface ServerProcess {
   readonly pid: number;
@@ -25,6 +37,7 @@ export async function startServer(
   env: Record<string, string>,
   nodeFlags: readonly string[] = [],
 ): Promise<ServerProcess> {
+  const bin = serverBin();
   const server = await spawnUserlink(
     {
       USERLINK_HOST: "127.0.0.1",
@@ -35,7 +48,7 @@ export async function startServer(
     },
     {
       nodeFlags,
-      ...(process.env.BENCH_USERLINK_BIN !== undefined && { bin: process.env.BENCH_USERLINK_BIN }),
+      ...(bin !== undefined && { bin }),
     },
   );
   const { pid } = server;
