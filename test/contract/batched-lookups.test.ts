@@ -4,11 +4,13 @@ import { seedUsers, seededAccessToken, seededExternalId } from "../../bench/lib/
 import { batchingAccessTokenLookups } from "../../src/adapters/postgres/access-token-loader.js";
 import { withBatchedLookups } from "../../src/adapters/postgres/batched-lookups-store.js";
 import { batchingExternalIdLookups } from "../../src/adapters/postgres/external-id-loader.js";
+import { batchingSightings } from "../../src/adapters/postgres/last-seen-batcher.js";
 import type { KyselyStore } from "../../src/adapters/postgres/kysely-store.js";
 import { createPGliteStore } from "../../src/adapters/postgres/pglite-store.js";
 import { createPostgresStore } from "../../src/adapters/postgres/postgres-store.js";
 import { newId } from "../../src/domain/ids.js";
 import { hashSecret } from "../../src/domain/secrets.js";
+import type { DeviceRepository } from "../../src/ports/devices.js";
 import type { CredentialRepository } from "../../src/ports/store.js";
 import type { UserRepository } from "../../src/ports/users.js";
 import { createTestDatabase, createTestPGliteDir, type TestDatabase } from "../support/postgres.js";
@@ -50,6 +52,7 @@ describe("lookups of one event-loop turn (postgres)", () => {
   let statements: string[];
   let credentials: CredentialRepository;
   let users: UserRepository;
+  let devices: DeviceRepository;
   let appId: string;
   const USERS = 50;
 
@@ -77,6 +80,7 @@ describe("lookups of one event-loop turn (postgres)", () => {
     };
     credentials = batchingAccessTokenLookups(store.db.withPlugin(recorder), store.repos.credentials);
     users = batchingExternalIdLookups(store.db.withPlugin(recorder), store.repos.users);
+    devices = batchingSightings(store.db.withPlugin(recorder), store.repos.devices);
   });
   afterAll(async () => {
     await store?.close();
@@ -153,5 +157,32 @@ describe("lookups of one event-loop turn (postgres)", () => {
     statements = [];
     expect(await users.findByExternalId("not-an-id", seededExternalId(1))).toBeNull();
     expect(statements).toHaveLength(0);
+  });
+
+  it("of sightings go to Postgres as one UPDATE, each device written by its own rule", async () => {
+    const lookups = await Promise.all(
+      [11, 12, 13].map((n) =>
+        store.repos.credentials.findByAccessTokenHash(hashSecret(seededAccessToken(n))),
+      ),
+    );
+    const [a, b, c] = lookups.map((found) => found!.device);
+    const seededAt = a!.lastSeenAt!;
+    const later = new Date(seededAt.getTime() + 90_000);
+    statements = [];
+    await Promise.all([
+      // Seen longer ago than its notAfter: written.
+      devices.touchLastSeen(a!.id, later, new Date(seededAt.getTime() + 1)),
+      // Seen since its notAfter: left alone.
+      devices.touchLastSeen(b!.id, later, seededAt),
+      // Twice in one turn: the later sighting.
+      devices.touchLastSeen(c!.id, new Date(later.getTime() - 5), new Date(seededAt.getTime() + 1)),
+      devices.touchLastSeen(c!.id, later, new Date(seededAt.getTime() + 1)),
+      devices.touchLastSeen("not-an-id", later, later),
+    ]);
+    expect(statements).toHaveLength(1);
+    const seen = async (id: string) => (await store.repos.devices.findById(id))?.lastSeenAt;
+    expect(await seen(a!.id)).toEqual(later);
+    expect(await seen(b!.id)).toEqual(seededAt);
+    expect(await seen(c!.id)).toEqual(later);
   });
 });
