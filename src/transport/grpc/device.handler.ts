@@ -61,7 +61,7 @@ export function deviceHandlers(
       };
     },
     async *watchDeviceStatus(_request, { caller, signal }): AsyncGenerator<WatchDeviceStatusResponse> {
-      for await (const event of watcher.watch(caller, AbortSignal.any([signal, draining]))) {
+      for await (const event of watcher.watch(caller, signal, draining)) {
         yield {
           deviceState: deviceStates.toProto(event.state),
           stateReason: stateReasons.toProto(event.reason),
