@@ -101,9 +101,11 @@ const total = (m: Map<string, Group>) => [...m.values()].reduce((s, g) => s + g.
 console.log(
   `total self size: ${(total(before) / 2 ** 20).toFixed(1)} MB → ${(total(after) / 2 ** 20).toFixed(1)} MB`,
 );
-const rows = [...after].map(([key, g]) => {
-  const b = before.get(key) ?? { count: 0, bytes: 0 };
-  return { key, count: g.count - b.count, bytes: g.bytes - b.bytes };
+const none: Group = { count: 0, bytes: 0 };
+const rows = [...new Set([...before.keys(), ...after.keys()])].map((key) => {
+  const a = after.get(key) ?? none;
+  const b = before.get(key) ?? none;
+  return { key, count: a.count - b.count, bytes: a.bytes - b.bytes };
 });
 rows.sort((x, y) => y.bytes - x.bytes);
 const per = (n: number) => (streams > 0 ? (n / streams).toFixed(2).padStart(8) : "");
