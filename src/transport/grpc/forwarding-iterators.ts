@@ -83,7 +83,8 @@ class StartingIterator<T, R> implements AsyncGenerator<T, R, undefined> {
 
 /**
  * Each value of `source` through `map`; when `source` ends, `atEnd` runs (and may throw
- * to end the stream with an error instead).
+ * to end the stream with an error instead). What `for await (...) yield map(value)`
+ * followed by `atEnd()` did, without a generator.
  */
 export function mapping<S, T>(
   source: AsyncIterator<S, void, undefined>,
@@ -109,9 +110,11 @@ class MappedIterator<S, T> implements AsyncIterableIterator<T> {
     return { done: true, value: undefined };
   }
 
+  // As the `for await` loop it replaces: an error thrown in ends the source, then
+  // goes on up.
   async throw(error: unknown): Promise<IteratorResult<T, void>> {
-    if (!this.source.throw) throw error;
-    return this.step(await this.source.throw(error));
+    await this.source.return?.();
+    throw error;
   }
 
   [Symbol.asyncIterator](): this {
