@@ -47,7 +47,7 @@ async function main(): Promise<void> {
       USERLINK_RATE_CREATE_USER_FAILURES_MAX: "1000000",
       ...(env.BENCH_SERVER_ENV ? Object.fromEntries(new URLSearchParams(env.BENCH_SERVER_ENV)) : {}),
     },
-    SETTINGS.profile ? ["--cpu-prof", "--cpu-prof-dir", RESULTS] : [],
+    [...SETTINGS.nodeFlags, ...(SETTINGS.profile ? ["--cpu-prof", "--cpu-prof-dir", RESULTS] : [])],
   );
   const clients = new Clients(`127.0.0.1:${server.grpcPort}`);
   const methods: MethodResult[] = [];

@@ -16,6 +16,8 @@ export const SETTINGS = {
   http1Connections: num("BENCH_H1_CONNECTIONS", 64),
   poolMax: num("USERLINK_DB_POOL_MAX", 10),
   profile: env.BENCH_PROFILE === "1",
+  /** Flags for the server's node (an A/B of V8 settings), space-separated. */
+  nodeFlags: env.BENCH_NODE_FLAGS ? env.BENCH_NODE_FLAGS.split(" ").filter(Boolean) : [],
   /** Half load over h2c: "raw" (evenly paced, open loop) or "h2load" (its --rps). */
   halfLoadDriver: env.BENCH_HALF_DRIVER === "h2load" ? "h2load" : "raw",
   only: env.BENCH_ONLY ? new Set(env.BENCH_ONLY.split(",")) : null,

@@ -18,6 +18,8 @@ export interface StreamFigures {
   readonly heapUsedMb: number;
   readonly heapTotalMb: number;
   readonly externalMb: number;
+  /** V8's heap spaces (size, in MB): the young generation is sized apart from what lives. */
+  readonly heapSpacesMb: Record<string, number>;
   readonly restorations: number;
   readonly eventsReceived: number;
   /** From the restoration's answer to the event on the replaced device's stream (ms; <0 counts as 0). */
@@ -130,6 +132,7 @@ export async function measureStreams(
     heapUsedMb: heap.used,
     heapTotalMb: heap.total,
     externalMb: heap.external,
+    heapSpacesMb: heap.spaces,
     restorations: answeredAt.size,
     eventsReceived: eventAt.size,
     eventAfterAnswer: { p50: a.p50, p99: a.p99 },
@@ -137,13 +140,22 @@ export async function measureStreams(
   };
 }
 
-async function heapOf(opsUrl: string): Promise<{ used: number; total: number; external: number }> {
+async function heapOf(
+  opsUrl: string,
+): Promise<{ used: number; total: number; external: number; spaces: Record<string, number> }> {
   const text = await (await fetch(`${opsUrl}/metrics`)).text();
   const mb = (name: string) =>
     round(Number(new RegExp(`^${name} (\\S+)$`, "m").exec(text)?.[1] ?? NaN) / 2 ** 20, 0);
+  const spaces: Record<string, number> = {};
+  for (const [, space, bytes] of text.matchAll(
+    /^userlink_nodejs_heap_space_size_total_bytes\{space="([^"]+)"\} (\S+)$/gm,
+  )) {
+    spaces[space!] = round(Number(bytes) / 2 ** 20, 1);
+  }
   return {
     used: mb("userlink_nodejs_heap_size_used_bytes"),
     total: mb("userlink_nodejs_heap_size_total_bytes"),
     external: mb("userlink_nodejs_external_memory_bytes"),
+    spaces,
   };
 }

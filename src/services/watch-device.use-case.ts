@@ -18,9 +18,14 @@ export interface StatusEvent {
 export class WatchDeviceUseCase {
   constructor(private readonly deps: ServiceDeps) {}
 
-  async *watch(caller: DevicePrincipal, signal: AbortSignal): AsyncGenerator<StatusEvent> {
+  /**
+   * Ends when any of `stops` aborts (the caller leaving, the instance draining). Several
+   * signals rather than one `AbortSignal.any`: a combined signal per stream is another
+   * EventTarget with its maps, sets and weak references, for as long as the stream is open.
+   */
+  async *watch(caller: DevicePrincipal, ...stops: AbortSignal[]): AsyncGenerator<StatusEvent> {
     const { device } = caller;
-    const inbox = new Inbox<DeviceEvent | typeof RESYNC>(signal);
+    const inbox = new Inbox<DeviceEvent | typeof RESYNC>(stops);
     const unsubscribe = this.deps.events.subscribe(device.appId, device.id, (event) => inbox.push(event));
     // Events lost in transit (a Redis reconnect): read the truth again.
     const stopResync = this.deps.events.onEventsMissed(() => inbox.push(RESYNC));
@@ -39,7 +44,7 @@ export class WatchDeviceUseCase {
         if (!isLive(last.state)) return;
       }
     } catch (error) {
-      if (!signal.aborted) throw error;
+      if (!inbox.stopped) throw error;
     } finally {
       inbox.close();
       stopResync();
@@ -89,13 +94,18 @@ const RESYNC = Symbol("resync");
  */
 class Inbox<T> {
   readonly #queue: T[] = [];
-  readonly #signal: AbortSignal;
+  readonly #stops: readonly AbortSignal[];
   #wake: (() => void) | null = null;
   readonly #onAbort = () => this.#wake?.();
 
-  constructor(signal: AbortSignal) {
-    this.#signal = signal;
-    signal.addEventListener("abort", this.#onAbort, { once: true });
+  constructor(stops: readonly AbortSignal[]) {
+    this.#stops = stops;
+    for (const stop of stops) stop.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** Whether any of the signals it ends on has aborted. */
+  get stopped(): boolean {
+    return this.#stops.some((stop) => stop.aborted);
   }
 
   push(item: T): void {
@@ -103,9 +113,9 @@ class Inbox<T> {
     this.#wake?.();
   }
 
-  /** The next event, waiting for one; null once the signal is aborted. */
+  /** The next event, waiting for one; null once a signal is aborted. */
   async next(): Promise<T | null> {
-    while (!this.#signal.aborted) {
+    while (!this.stopped) {
       const first = this.#queue.shift();
       if (first !== undefined) return first;
       await new Promise<void>((resolve) => (this.#wake = resolve));
@@ -115,7 +125,7 @@ class Inbox<T> {
   }
 
   close(): void {
-    this.#signal.removeEventListener("abort", this.#onAbort);
+    for (const stop of this.#stops) stop.removeEventListener("abort", this.#onAbort);
   }
 }
 

@@ -18,7 +18,12 @@ const REQUEST_AUTH_CODE = "/userlink.v1.LinkService/RequestAuthCode";
  * only, never metadata or messages, so no secret can reach the log through it.
  */
 export function callObserver(log: Logger, metrics: UserlinkMetrics) {
-  return async function* observeCall<Req, Res>(
+  // A plain function handing back observingOutcome's generator, not a generator of its
+  // own delegating to it: each generator layer (its frame, its pending request and
+  // promise) lives as long as the call, and an open stream keeps every layer alive.
+  // nice-grpc iterates what a middleware returns at once, so the set-up below runs
+  // when it would have as the generator's first step.
+  return function observeCall<Req, Res>(
     call: ServerMiddlewareCall<Req, Res>,
     context: CallContext,
   ): AsyncGenerator<Res, Res | void, undefined> {
@@ -30,7 +35,7 @@ export function callObserver(log: Logger, metrics: UserlinkMetrics) {
     const streaming = call.method.responseStream;
     if (streaming) metrics.activeStreams.inc({ method });
 
-    return yield* observingOutcome(call, context, ({ code, reason }) => {
+    return observingOutcome(call, context, ({ code, reason }) => {
       const seconds = (performance.now() - started) / 1000;
       if (streaming) metrics.activeStreams.dec({ method });
       else metrics.latency.observe({ method }, seconds);

@@ -10,6 +10,7 @@ import type { DevicePrincipal } from "../../services/principals.js";
 import type { WatchDeviceUseCase } from "../../services/watch-device.use-case.js";
 import { clientAddress, type TrustedProxies } from "./client-address.js";
 import { deviceStates, stateReasons } from "./enum-mapping.js";
+import { mapping } from "./forwarding-iterators.js";
 import { createUserInputFromProto, credentialsToProto, parseCreateUser } from "./message-mapping.js";
 
 /** The two methods whose body, not a bearer, authenticates them. */
@@ -60,18 +61,22 @@ export function deviceHandlers(
         deviceId: device.id,
       };
     },
-    async *watchDeviceStatus(_request, { caller, signal }): AsyncGenerator<WatchDeviceStatusResponse> {
-      for await (const event of watcher.watch(caller, AbortSignal.any([signal, draining]))) {
-        yield {
+    // Not a generator of its own: the events are mapped as they pass (see mapping).
+    watchDeviceStatus(_request, { caller, signal }): AsyncIterable<WatchDeviceStatusResponse> {
+      return mapping(
+        watcher.watch(caller, signal, draining),
+        (event): WatchDeviceStatusResponse => ({
           deviceState: deviceStates.toProto(event.state),
           stateReason: stateReasons.toProto(event.reason),
           changedAt: event.changedAt,
           configVersion: String(event.configVersion),
-        };
-      }
-      if (draining.aborted && !signal.aborted) {
-        throw new AppError("SHUTTING_DOWN", "this instance is shutting down; reconnect");
-      }
+        }),
+        () => {
+          if (draining.aborted && !signal.aborted) {
+            throw new AppError("SHUTTING_DOWN", "this instance is shutting down; reconnect");
+          }
+        },
+      );
     },
     async resetDevice(_request, { caller }) {
       const device = await devices.reset(caller);

@@ -4,12 +4,14 @@ import {
   ServerInterceptingCall,
   type ServerInterceptor,
 } from "@grpc/grpc-js";
+import { AdminServiceDefinition } from "../../gen/userlink/v1/admin_service.js";
 import type { TlsMaterial } from "../tls-material.js";
 
 /**
  * Set on a call's metadata by the server itself when the caller presented a client
  * certificate that the configured CA verified. Whatever a caller sends under this
- * name is removed first, so the header can only mean what the server saw.
+ * name on an AdminService call (the only one that reads it) is removed first, so the
+ * header can only mean what the server saw.
  */
 export const VERIFIED_CLIENT_CERT_HEADER = "x-userlink-verified-client-cert";
 
@@ -54,17 +56,29 @@ class LoadedCertificates implements experimental.CertificateProvider {
   removeIdentityCertificateListener(): void {}
 }
 
-/** Marks calls whose caller proved a verified client certificate; see the header above. */
-export const markVerifiedClientCert: ServerInterceptor = (_method, call) =>
-  new ServerInterceptingCall(call, {
-    start(next) {
-      next({
-        onReceiveMetadata(metadata, forward) {
-          metadata.remove(VERIFIED_CLIENT_CERT_HEADER);
-          if (call.getAuthContext().sslPeerCertificate !== undefined)
-            metadata.set(VERIFIED_CLIENT_CERT_HEADER, "1");
-          forward(metadata);
+/** The one service whose middleware reads the header (adminAuth). */
+const ADMIN_SERVICE_PREFIX = `/${AdminServiceDefinition.fullName}/`;
+
+/**
+ * Marks AdminService calls whose caller proved a verified client certificate; see the
+ * header above. Other calls are handed on untouched: nothing else reads the header, and
+ * an intercepting wrapper (a call object, a listener and their closures) on every call
+ * would stay alive as long as each open WatchDeviceStatus stream does.
+ */
+export const markVerifiedClientCert: ServerInterceptor = (method, call) =>
+  !method.path.startsWith(ADMIN_SERVICE_PREFIX)
+    ? // grpc-js chains whatever an interceptor returns (any ServerInterceptingCallInterface);
+      // only its type says the class.
+      (call as ServerInterceptingCall)
+    : new ServerInterceptingCall(call, {
+        start(next) {
+          next({
+            onReceiveMetadata(metadata, forward) {
+              metadata.remove(VERIFIED_CLIENT_CERT_HEADER);
+              if (call.getAuthContext().sslPeerCertificate !== undefined)
+                metadata.set(VERIFIED_CLIENT_CERT_HEADER, "1");
+              forward(metadata);
+            },
+          });
         },
       });
-    },
-  });
