@@ -13,6 +13,8 @@ export interface Context {
   grpcUrl: string;
   grpcWebUrl: string;
   users: number;
+  /** The first seeded user whose device nothing has replaced yet (restorations run before). */
+  untouchedFrom: number;
 }
 
 export const METHOD = {

@@ -13,7 +13,7 @@ const statusUser = (ctx: Context) => ctx.users;
 
 /** The i-th (round robin) of the seeded devices that nothing before the restorations replaces. */
 function untouchedDevice(ctx: Context, i: number): number {
-  const first = Math.min(SETTINGS.restorations, ctx.users - 2) + 1;
+  const first = Math.min(ctx.untouchedFrom, ctx.users - 1);
   return first + (i % (ctx.users - first));
 }
 
@@ -133,8 +133,8 @@ export const SCENARIOS: Scenario[] = [
   {
     // Every call a different device (the seeded ones, round robin), as in production:
     // a batch of lookups then carries as many tokens as calls. Before the restorations,
-    // which deactivate these devices; past the users whose devices the streams'
-    // restorations (which run first) replaced, and short of the last, kept for the above.
+    // which deactivate these devices; past those whose devices earlier restorations
+    // replaced (ctx.untouchedFrom), and short of the last, kept for the one above.
     name: "GetDeviceStatus (many devices)",
     method: METHOD.getDeviceStatus,
     ceiling: "Health/Check (gRPC)",
