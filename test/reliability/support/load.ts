@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { startEventProcess, type RunningEventProcess } from "./event-process.js";
 
 export interface LoadConfig {
   readonly addresses: string[];
@@ -30,35 +29,11 @@ export type LoadEvent =
 
 const WORKER = fileURLToPath(new URL("./load-worker.ts", import.meta.url));
 
-export interface RunningLoad {
-  /** What the process wrote so far. */
-  events(): LoadEvent[];
-  /** SIGTERM, then waits for the loops to finish their iteration; returns every event. */
-  stop(): Promise<LoadEvent[]>;
-}
+export type RunningLoad = RunningEventProcess<LoadEvent>;
 
 /** Starts the load process (`node --import tsx load-worker.ts`). */
 export function startLoad(config: LoadConfig): RunningLoad {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
-    env: { ...process.env, LOAD_CONFIG: JSON.stringify(config) },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const events = (): LoadEvent[] =>
-    existsSync(config.outFile)
-      ? readFileSync(config.outFile, "utf8")
-          .split("\n")
-          .filter((line) => line !== "")
-          .map((line) => JSON.parse(line) as LoadEvent)
-      : [];
-  return {
-    events,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
-      return events();
-    },
-  };
+  return startEventProcess<LoadEvent>(WORKER, "LOAD_CONFIG", config);
 }
 
 type CallEvent = Extract<LoadEvent, { ev: "call" }>;

@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { startEventProcess, type RunningEventProcess } from "./event-process.js";
 
 export interface RollingLoadConfig {
   /** nginx's gRPC listener, `host:port`. */
@@ -31,32 +30,9 @@ export type RollingEvent =
 
 const WORKER = fileURLToPath(new URL("./rolling-load-worker.ts", import.meta.url));
 
-export interface RunningRollingLoad {
-  events(): RollingEvent[];
-  /** SIGTERM, then waits for the loops to end; returns every event. */
-  stop(): Promise<RollingEvent[]>;
-}
+export type RunningRollingLoad = RunningEventProcess<RollingEvent>;
 
 /** The load of the rolling-restart test as its own process (`node --import tsx`). */
 export function startRollingLoad(config: RollingLoadConfig): RunningRollingLoad {
-  const child = spawn(process.execPath, ["--import", "tsx", WORKER], {
-    env: { ...process.env, ROLLING_LOAD_CONFIG: JSON.stringify(config) },
-    stdio: ["ignore", "inherit", "inherit"],
-  });
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  const events = (): RollingEvent[] =>
-    existsSync(config.outFile)
-      ? readFileSync(config.outFile, "utf8")
-          .split("\n")
-          .filter((line) => line !== "")
-          .map((line) => JSON.parse(line) as RollingEvent)
-      : [];
-  return {
-    events,
-    stop: async () => {
-      child.kill("SIGTERM");
-      await exited;
-      return events();
-    },
-  };
+  return startEventProcess<RollingEvent>(WORKER, "ROLLING_LOAD_CONFIG", config);
 }
