@@ -1,5 +1,5 @@
 import { Redis } from "ioredis";
-import { CONSUME } from "../../src/adapters/redis/auth-code-scripts.js";
+import { CONSUME, SAVE } from "../../src/adapters/redis/auth-code-scripts.js";
 import { PGBENCH_SCRIPTS, pgbench, pgbenchInit, redisBenchmark } from "./ceilings.js";
 import type { CeilingResult } from "./report.js";
 import { log, SETTINGS, wanted } from "./settings.js";
@@ -34,14 +34,15 @@ export async function databaseCeilings(url: string, appId: string, users: number
 
 export async function redisCeilings(prefix: string): Promise<CeilingResult[]> {
   const redis = new Redis("redis://127.0.0.1:6379");
-  // The consume script exactly as the code store registers it, run on codes saved with HSET.
+  // The save and consume scripts exactly as the code store registers them.
+  const saveSha = (await redis.script("LOAD", SAVE)) as string;
   const sha = (await redis.script("LOAD", CONSUME)) as string;
   const key = `${prefix}bench-code:{__rand_int__}`;
   const fields = ["appId", "0190b0c0-0000-7000-8000-000000000000", "externalUserId", "bench-user-1"];
   const times = ["issuedAt", "1700000000000", "expiresAt", "9999999999999"];
   const out: CeilingResult[] = [];
   const commands: Array<[string, string[]]> = [
-    ["redis HSET (code save)", ["HSET", key, ...fields, ...times]],
+    ["redis EVALSHA (code save)", ["EVALSHA", saveSha, "1", key, "600000", ...fields, ...times]],
     ["redis EVALSHA (code consume)", ["EVALSHA", sha, "1", key, "req-1", "1700000000001"]],
     ["redis GET (revocation check)", ["GET", `${prefix}revoked:{__rand_int__}`]],
   ];

@@ -79,6 +79,15 @@ export function describeAuthCodeStoreContract(
       expect(await store.consume(hash, "req-1")).toEqual({ kind: "consumed", record: saved });
     });
 
+    it("starts a code saved again under its hash afresh: unspent, and nothing of the old record kept", async () => {
+      const hash = newHash();
+      await store.save(hash, record());
+      await store.consume(hash, "req-1");
+      const again = record({ userId: null, externalUserId: "someone-else" });
+      await store.save(hash, again);
+      expect(await store.consume(hash, "req-2")).toEqual({ kind: "consumed", record: again });
+    });
+
     it("answers a second consume with the same request id as a retry, with the record", async () => {
       const hash = newHash();
       const saved = record();

@@ -29,6 +29,20 @@ return {kind, f[1], f[2], f[3] or '', f[4], f[5]}
 `;
 
 /**
+ * KEYS[1] code key; ARGV[1] lifetime (ms), ARGV[2..] field, value, field, value...
+ * DEL first: a re-saved hash must not inherit an old consumedBy. One command where a
+ * MULTI of DEL, HSET and PEXPIRE was five (and five replies for ioredis to parse):
+ * saving a code is the one Redis write of every RequestAuthCode.
+ * Exported for the benchmark's redis-benchmark ceiling, which runs this very script.
+ */
+export const SAVE = `
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1
+`;
+
+/**
  * KEYS[1] revocation key; ARGV[1] revoked-up-to (ms), ARGV[2] horizon (ms).
  * Keeps the later of the stored and the new mark, and the longer of the two lifetimes,
  * so a late or repeated revocation never shortens an earlier one.
@@ -46,6 +60,7 @@ return mark
 
 /** The commands `defineAuthCodeScripts` adds; ioredis' typings cannot see them. */
 export interface AuthCodeScripts {
+  userlinkSaveAuthCode(key: string, ttlMs: string, ...fieldsAndValues: string[]): Promise<number>;
   userlinkConsumeAuthCode(key: string, requestId: string, nowMs: string): Promise<string[]>;
   userlinkRevokeAuthCodesUpTo(key: string, upToMs: string, horizonMs: string): Promise<string>;
 }
@@ -55,6 +70,7 @@ export interface AuthCodeScripts {
  * flush or on a fresh node) and returns the client typed with them.
  */
 export function defineAuthCodeScripts(redis: Redis | Cluster): AuthCodeScripts {
+  redis.defineCommand("userlinkSaveAuthCode", { numberOfKeys: 1, lua: SAVE });
   redis.defineCommand("userlinkConsumeAuthCode", { numberOfKeys: 1, lua: CONSUME });
   redis.defineCommand("userlinkRevokeAuthCodesUpTo", { numberOfKeys: 1, lua: REVOKE_UP_TO });
   // defineCommand adds methods at run time; this is the one place that says so.

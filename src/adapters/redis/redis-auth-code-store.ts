@@ -1,6 +1,5 @@
 import { createHash } from "node:crypto";
 import type { Cluster, Redis } from "ioredis";
-import { AppError } from "../../domain/errors.js";
 import type { AuthCodeRecord, AuthCodeStore, ConsumeResult } from "../../ports/auth-code-store.js";
 import type { Clock } from "../../ports/clock.js";
 import { defineAuthCodeScripts, type AuthCodeScripts } from "./auth-code-scripts.js";
@@ -34,23 +33,21 @@ export class RedisAuthCodeStore implements AuthCodeStore {
     const ttlMs = Math.ceil(record.expiresAt.getTime() - this.#clock.now().getTime());
     // Already expired: storing it would only let the TTL race the expiry check.
     if (ttlMs <= 0) return;
-    const key = this.#codeKey(codeHash);
-    const fields: Record<string, string> = {
-      appId: record.appId,
-      externalUserId: record.externalUserId,
-      issuedAt: String(record.issuedAt.getTime()),
-      expiresAt: String(record.expiresAt.getTime()),
-    };
+    const fields = [
+      "appId",
+      record.appId,
+      "externalUserId",
+      record.externalUserId,
+      "issuedAt",
+      String(record.issuedAt.getTime()),
+      "expiresAt",
+      String(record.expiresAt.getTime()),
+    ];
     // A missing field, not "", means "no user": no id can be confused with it.
-    if (record.userId !== null) fields.userId = record.userId;
-    await withRedisErrors("auth code save", async () => {
-      // DEL first: a re-saved hash must not inherit an old consumedBy.
-      const replies = await this.#redis.multi().del(key).hset(key, fields).pexpire(key, ttlMs).exec();
-      // null only after a WATCH conflict, which this transaction does not use.
-      if (replies === null) throw new AppError("CONFLICT", "redis transaction aborted");
-      const failed = replies.find(([error]) => error !== null);
-      if (failed) throw failed[0];
-    });
+    if (record.userId !== null) fields.push("userId", record.userId);
+    await withRedisErrors("auth code save", () =>
+      this.#scripts.userlinkSaveAuthCode(this.#codeKey(codeHash), String(ttlMs), ...fields),
+    );
   }
 
   async consume(codeHash: string, requestId: string): Promise<ConsumeResult> {
