@@ -11,7 +11,7 @@ import { createDatabase, databaseUrl, dropDatabase, seedUsers } from "./lib/data
 import { ratiosOf, svgChart, table, type CeilingResult, type MethodResult } from "./lib/report.js";
 import { runScenario } from "./lib/run-scenario.js";
 import type { Context } from "./lib/scenario.js";
-import { SCENARIOS } from "./lib/scenarios.js";
+import { healthReference, SCENARIOS } from "./lib/scenarios.js";
 import { Clients, createAppAndKey } from "./lib/service-calls.js";
 import { startServer } from "./lib/server-process.js";
 import { env, log, SETTINGS, wanted } from "./lib/settings.js";
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     for (const scenario of SCENARIOS) {
       if (!wanted(scenario.name)) continue;
       log(`${scenario.name}`);
-      const result = await runScenario(ctx, scenario);
+      const result = await runScenario(ctx, scenario, healthReference(scenario));
       if (scenario.ceiling === "") {
         ceilings.push({
           name: scenario.name,

@@ -5,6 +5,12 @@ export interface MethodResult {
   readonly ceiling: string;
   readonly full: LoadFigures;
   readonly half: LoadFigures;
+  /**
+   * The health check driven like the half load, at the rate the half load reached, right
+   * after it: the p99 that the method's half-load p99 is held against. Absent for the
+   * ceilings themselves and for the 1M runs.
+   */
+  readonly healthAtHalf?: LoadFigures;
 }
 
 export interface CeilingResult {
@@ -48,6 +54,7 @@ export function table(methods: readonly MethodResult[], ceilings: readonly Ceili
     "p99 ms",
     "½ p50",
     "½ p99",
+    "health ½ p99",
     "cpu µs",
     "ok",
     "ceiling",
@@ -65,6 +72,7 @@ export function table(methods: readonly MethodResult[], ceilings: readonly Ceili
       m.full.p99.toFixed(2),
       m.half.p50.toFixed(2),
       m.half.p99.toFixed(2),
+      m.healthAtHalf ? m.healthAtHalf.p99.toFixed(2) : "-",
       String(m.full.cpuUsPerCall),
       `${(m.full.okShare * 100).toFixed(1)}%`,
       m.ceiling,
@@ -78,6 +86,7 @@ export function table(methods: readonly MethodResult[], ceilings: readonly Ceili
     String(Math.round(c.rps)),
     c.p50.toFixed(2),
     c.p99.toFixed(2),
+    "",
     "",
     "",
     c.cpuUsPerCall === undefined ? "" : String(c.cpuUsPerCall),

@@ -23,10 +23,20 @@ function medianFigures(runs: readonly LoadFigures[]): LoadFigures {
   };
 }
 
-/** Checked with a real client before and after; full and half load, median of the runs. */
-export async function runScenario(ctx: Context, scenario: Scenario): Promise<MethodResult> {
+/**
+ * Checked with a real client before and after; full and half load, median of the runs.
+ * With a `reference` (a health check), each half-load run is followed by the reference
+ * at the rate that half load reached, with the same driver, for issue 13's "p99 at
+ * half load no more than 1.5× the health check's own p99 at the same rate".
+ */
+export async function runScenario(
+  ctx: Context,
+  scenario: Scenario,
+  reference?: Scenario,
+): Promise<MethodResult> {
   const fulls: LoadFigures[] = [];
   const halves: LoadFigures[] = [];
+  const references: LoadFigures[] = [];
   await scenario.check(ctx);
   for (let run = 0; run < SETTINGS.runs; run++) {
     const full = await measure(ctx.server, scenario.method, await scenario.load(ctx, undefined));
@@ -37,6 +47,11 @@ export async function runScenario(ctx: Context, scenario: Scenario): Promise<Met
     log(`  ${scenario.name} half: ${half.rps}/s p50 ${half.p50} p99 ${half.p99} cpu ${half.cpuUsPerCall}µs`);
     fulls.push(full);
     halves.push(half);
+    if (reference !== undefined) {
+      const same = await measure(ctx.server, reference.method, await reference.load(ctx, half.rps));
+      log(`  ${reference.name} at ${half.rps}/s: ${same.rps}/s p50 ${same.p50} p99 ${same.p99}`);
+      references.push(same);
+    }
   }
   await scenario.check(ctx);
   return {
@@ -44,5 +59,6 @@ export async function runScenario(ctx: Context, scenario: Scenario): Promise<Met
     ceiling: scenario.ceiling,
     full: medianFigures(fulls),
     half: medianFigures(halves),
+    ...(references.length > 0 && { healthAtHalf: medianFigures(references) }),
   };
 }

@@ -183,3 +183,13 @@ export const SCENARIOS: Scenario[] = [
     },
   },
 ];
+
+/**
+ * The health check a method's half load is held against at the same rate: through the
+ * translator for gRPC-Web, over h2c for the rest; none for the health checks themselves.
+ */
+export function healthReference(scenario: Scenario): Scenario | undefined {
+  if (scenario.ceiling === "") return undefined;
+  const name = scenario.name.startsWith("gRPC-Web") ? "Health/Check (gRPC-Web)" : "Health/Check (gRPC)";
+  return SCENARIOS.find((s) => s.name === name);
+}
