@@ -156,7 +156,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${table(methods, ceilings)}\n\n`);
   if (streams) {
     process.stdout.write(
-      `streams: ${streams.opened}/${streams.requested} open, RSS ${streams.rssMb} MB (peak ${streams.peakRssMb} MB), ` +
+      `streams: ${streams.opened}/${streams.requested} open, RSS ${streams.rssMb} MB (peak ${streams.peakRssMb} MB; ` +
+        `settled ${streams.rssSettledMb ?? "-"} MB after ${streams.settledAfterS ?? "-"} s), ` +
         `event p99 ${streams.eventAfterAnswer.p99} ms after the answer, ${streams.eventAfterRequest.p99} ms after the request\n`,
     );
   }

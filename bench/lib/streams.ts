@@ -10,8 +10,16 @@ export interface StreamFigures {
   readonly requested: number;
   readonly opened: number;
   readonly openSeconds: number;
-  /** RSS with every stream open, and its peak meanwhile. */
+  /** RSS with every stream open (1 s after the last opened), and its peak meanwhile. */
   readonly rssMb: number;
+  /**
+   * RSS with every stream still open once the idle server has settled: V8's memory
+   * reducer collects and compacts the opening burst's garbage some 30 s after the
+   * allocations stop. Null when it had not within SETTLE_LIMIT_MS.
+   */
+  readonly rssSettledMb: number | null;
+  readonly settledAfterS: number | null;
+  readonly heapUsedSettledMb: number | null;
   readonly peakRssMb: number;
   readonly rssBeforeMb: number;
   /** V8's view with the streams open (from the ops port's default metrics). */
@@ -91,6 +99,7 @@ export async function measureStreams(
   await new Promise((r) => setTimeout(r, 1000));
   const { rssMb } = server.memory();
   const heap = await heapOf(server.opsUrl);
+  const settled = await settledMemory(server, rssMb, performance.now());
 
   const callers = await RawClient.connect(url, 1);
   const sentAt = new Map<number, number>();
@@ -127,6 +136,9 @@ export async function measureStreams(
     opened,
     openSeconds: round(openSeconds, 1),
     rssMb: round(rssMb, 0),
+    rssSettledMb: settled && round(settled.rssMb, 0),
+    settledAfterS: settled && round(settled.afterS, 0),
+    heapUsedSettledMb: settled && settled.heapUsedMb,
     peakRssMb: round(peakMb, 0),
     rssBeforeMb: round(rssBeforeMb, 0),
     heapUsedMb: heap.used,
@@ -158,4 +170,31 @@ async function heapOf(
     external: mb("userlink_nodejs_external_memory_bytes"),
     spaces,
   };
+}
+
+/** How long the streams are left idle, at most, for the memory reducer to run. */
+const SETTLE_LIMIT_MS = 60_000;
+const SETTLE_POLL_MS = 2_000;
+
+/**
+ * Waits, streams open and nothing else sent, until RSS has fallen at least 5 % below
+ * `openRssMb` and held for one more reading (the memory reducer ran), or the limit.
+ */
+async function settledMemory(
+  server: ServerProcess,
+  openRssMb: number,
+  since: number,
+): Promise<{ rssMb: number; afterS: number; heapUsedMb: number } | null> {
+  let previous: number | null = null;
+  while (performance.now() - since < SETTLE_LIMIT_MS) {
+    await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
+    const { rssMb } = server.memory();
+    const fell = rssMb <= openRssMb * 0.95;
+    if (fell && previous !== null && Math.abs(rssMb - previous) <= previous * 0.01) {
+      const heap = await heapOf(server.opsUrl);
+      return { rssMb, afterS: (performance.now() - since) / 1000, heapUsedMb: heap.used };
+    }
+    previous = fell ? rssMb : null;
+  }
+  return null;
 }
