@@ -99,7 +99,7 @@ export async function measureStreams(
   await new Promise((r) => setTimeout(r, 1000));
   const { rssMb } = server.memory();
   const heap = await heapOf(server.opsUrl);
-  const settled = await settledMemory(server, rssMb, performance.now());
+  const settled = await settledMemory(server, rssMb);
 
   const callers = await RawClient.connect(url, 1);
   const sentAt = new Map<number, number>();
@@ -183,8 +183,8 @@ const SETTLE_POLL_MS = 2_000;
 async function settledMemory(
   server: ServerProcess,
   openRssMb: number,
-  since: number,
 ): Promise<{ rssMb: number; afterS: number; heapUsedMb: number } | null> {
+  const since = performance.now();
   let previous: number | null = null;
   while (performance.now() - since < SETTLE_LIMIT_MS) {
     await new Promise((r) => setTimeout(r, SETTLE_POLL_MS));
